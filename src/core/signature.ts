@@ -1,0 +1,274 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { newId } from './ids.js';
+
+/** The body exactly as it came off the wire. Never a parsed-and-reserialized object. */
+export type RawPayload = string | Uint8Array;
+
+/** Header bag as Node (`IncomingHttpHeaders`), fetch (`Headers`) or a plain object gives it. */
+export type HeaderSource =
+  | Record<string, string | string[] | undefined>
+  | { get(name: string): string | null };
+
+export const SECRET_PREFIX = 'whsec_';
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+export const HEADER = {
+  signature: 'x-v2k-signature',
+  event: 'x-v2k-event',
+  delivery: 'x-v2k-delivery',
+  eventId: 'x-v2k-event-id',
+  attempt: 'x-v2k-attempt',
+  webhookId: 'webhook-id',
+  webhookTimestamp: 'webhook-timestamp',
+  webhookSignature: 'webhook-signature',
+} as const;
+
+/** The five verdicts of SPEC §5 (`listen`), as codes. */
+export type VerifyReason = 'verified' | 'bad_signature' | 'no_signature' | 'no_secret' | 'stale_timestamp';
+
+export interface VerifyResult {
+  ok: boolean;
+  reason: VerifyReason;
+  /** A sentence for the person debugging: what failed and what to check. */
+  message: string;
+  /** Which schemes were checked and passed. */
+  schemes: Array<'v2k' | 'standard'>;
+  /** Index of the secret that matched, when one did (rotation). */
+  secretIndex?: number;
+}
+
+export interface VerifyOptions {
+  /** The raw request body. */
+  payload: RawPayload;
+  /** One secret, or several during a rotation: any one matching is enough. */
+  secret: string | readonly string[] | undefined;
+  /** The request's headers; X-V2K-Signature and the Standard Webhooks trio are read from here. */
+  headers?: HeaderSource;
+  /** An X-V2K-Signature value given directly (takes the place of the header). */
+  signature?: string;
+  /** Maximum age or skew of `webhook-timestamp`, in seconds. Default 300; must be > 0. */
+  toleranceSeconds?: number;
+  /** Clock in milliseconds, for tests. */
+  now?: () => number;
+}
+
+/** Makes a new secret: `whsec_` + base64 of 24 random bytes (SPEC §2). */
+export function generateSecret(): string {
+  return SECRET_PREFIX + randomBytes(24).toString('base64');
+}
+
+/** X-V2K-Signature: lowercase hex HMAC-SHA256 of the exact bytes, keyed with the whole secret as UTF-8. */
+export function sign(payload: RawPayload, secret: string): string {
+  return createHmac('sha256', secret).update(toBuffer(payload)).digest('hex');
+}
+
+export interface StandardSignOptions {
+  id: string;
+  /** Unix seconds. */
+  timestamp: number;
+  payload: RawPayload;
+  secret: string;
+}
+
+/** Standard Webhooks `webhook-signature`: `v1,` + base64 HMAC over `id.timestamp.body`. */
+export function signStandard({ id, timestamp, payload, secret }: StandardSignOptions): string {
+  const mac = createHmac('sha256', standardKey(secret));
+  mac.update(`${id}.${timestamp}.`);
+  mac.update(toBuffer(payload));
+  return `v1,${mac.digest('base64')}`;
+}
+
+export interface TestHeadersOptions {
+  payload: RawPayload;
+  secret: string;
+  /** Unix seconds; default now. */
+  timestamp?: number;
+  /** Delivery id; default a fresh `dlv_…`. */
+  deliveryId?: string;
+  /** Event id; default a fresh `evt_…`. */
+  eventId?: string;
+  /** Event type; default read from the payload's `event` field, else `test`. */
+  event?: string;
+  attempt?: number;
+  userAgent?: string;
+}
+
+/**
+ * Every header a V2K delivery carries (SPEC §2), signed with both schemes.
+ * Use it in tests instead of signing by hand.
+ */
+export function generateTestHeaders(options: TestHeadersOptions): Record<string, string> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const deliveryId = options.deliveryId ?? newId('dlv');
+  return {
+    'content-type': 'application/json',
+    'user-agent': options.userAgent ?? 'V2K-Webhooks/test',
+    [HEADER.event]: options.event ?? eventOf(options.payload) ?? 'test',
+    [HEADER.signature]: sign(options.payload, options.secret),
+    [HEADER.delivery]: deliveryId,
+    [HEADER.eventId]: options.eventId ?? newId('evt'),
+    [HEADER.attempt]: String(options.attempt ?? 1),
+    [HEADER.webhookId]: deliveryId,
+    [HEADER.webhookTimestamp]: String(timestamp),
+    [HEADER.webhookSignature]: signStandard({ id: deliveryId, timestamp, payload: options.payload, secret: options.secret }),
+  };
+}
+
+/**
+ * Checks a delivery's signatures on the raw body. Never throws: malformed input gives a
+ * false verdict with a reason. Every scheme present must pass; with Standard Webhooks
+ * headers the timestamp must also be within the tolerance.
+ */
+export function verify(options: VerifyOptions): VerifyResult {
+  if (options.signature !== undefined && typeof options.signature !== 'string') {
+    return fail('bad_signature', 'The signature must be a string, as sent in the X-V2K-Signature header.');
+  }
+  const secrets = normalizeSecrets(options.secret);
+  const v2kSignature = options.signature ?? readHeader(options.headers, HEADER.signature);
+  const standard = {
+    id: readHeader(options.headers, HEADER.webhookId),
+    timestamp: readHeader(options.headers, HEADER.webhookTimestamp),
+    signature: readHeader(options.headers, HEADER.webhookSignature),
+  };
+  const hasStandard = standard.signature !== undefined;
+
+  if (v2kSignature === undefined && !hasStandard) {
+    return fail('no_signature', 'No X-V2K-Signature or webhook-signature header was sent.');
+  }
+  if (secrets.length === 0) {
+    return fail('no_secret', 'No secret to verify with. Pass --secret or set V2K_WEBHOOK_SECRET.');
+  }
+  if (typeof options.payload !== 'string' && !(options.payload instanceof Uint8Array)) {
+    return fail('bad_signature', 'The payload must be the raw body (string or Buffer); a parsed object cannot be verified.');
+  }
+  if (isDuplicated(v2kSignature) || isDuplicated(standard.signature) || isDuplicated(standard.timestamp) || isDuplicated(standard.id)) {
+    return fail('bad_signature', 'A signature header was sent more than once.');
+  }
+  const body = toBuffer(options.payload);
+  const schemes: VerifyResult['schemes'] = [];
+  let secretIndex: number | undefined;
+
+  if (hasStandard) {
+    const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+    const nowSeconds = Math.floor((options.now ?? Date.now)() / 1000);
+    const stamp = standard.timestamp ?? '';
+    if (!/^\d{1,12}$/.test(stamp)) {
+      return fail('stale_timestamp', `webhook-timestamp ${JSON.stringify(stamp)} is not a Unix time in seconds.`);
+    }
+    const skew = Math.abs(nowSeconds - Number(stamp));
+    if (!(tolerance > 0) || skew > tolerance) {
+      return fail('stale_timestamp', `webhook-timestamp is ${skew} s away from now (tolerance ${tolerance} s). Is the clock right, or is this a replay?`);
+    }
+    if (!standard.id) return fail('bad_signature', 'webhook-signature was sent without webhook-id.');
+    const match = matchStandard(standard.signature ?? '', standard.id, stamp, body, secrets);
+    if (match === -1) return fail('bad_signature', noMatchMessage('webhook-signature'));
+    schemes.push('standard');
+    secretIndex = match;
+  }
+
+  if (v2kSignature !== undefined) {
+    const provided = decodeHex(v2kSignature);
+    if (!provided) {
+      return fail('bad_signature', `X-V2K-Signature is not 64 hex characters (got ${describe(v2kSignature)}).`);
+    }
+    const match = firstMatch(secrets, (secret) => createHmac('sha256', secret).update(body).digest(), [provided]);
+    if (match === -1) return fail('bad_signature', noMatchMessage('X-V2K-Signature'));
+    schemes.push('v2k');
+    secretIndex ??= match;
+  }
+
+  return { ok: true, reason: 'verified', message: 'Signature verified.', schemes, secretIndex };
+}
+
+function matchStandard(header: string, id: string, timestamp: string, body: Buffer, secrets: string[]): number {
+  const candidates: Buffer[] = [];
+  for (const part of header.split(' ')) {
+    const comma = part.indexOf(',');
+    if (comma === -1 || part.slice(0, comma) !== 'v1') continue;
+    const value = part.slice(comma + 1);
+    if (!/^[A-Za-z0-9+/]{43}=$/.test(value)) continue;
+    candidates.push(Buffer.from(value, 'base64'));
+  }
+  if (candidates.length === 0) return -1;
+  return firstMatch(
+    secrets,
+    (secret) => createHmac('sha256', standardKey(secret)).update(`${id}.${timestamp}.`).update(body).digest(),
+    candidates,
+  );
+}
+
+/** Index of the first secret whose MAC equals one candidate, compared in constant time; -1 if none. */
+function firstMatch(secrets: string[], macOf: (secret: string) => Buffer, candidates: Buffer[]): number {
+  let found = -1;
+  // Every secret and candidate is checked, so the time taken does not tell which one matched.
+  for (let i = 0; i < secrets.length; i++) {
+    const expected = macOf(secrets[i] as string);
+    for (const candidate of candidates) {
+      if (candidate.length === expected.length && timingSafeEqual(candidate, expected) && found === -1) found = i;
+    }
+  }
+  return found;
+}
+
+function standardKey(secret: string): Buffer {
+  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+  return Buffer.from(encoded, 'base64');
+}
+
+function decodeHex(value: string): Buffer | undefined {
+  const trimmed = value.trim();
+  return /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : undefined;
+}
+
+function normalizeSecrets(secret: VerifyOptions['secret']): string[] {
+  const list = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? secret : [];
+  return list.filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
+/** Reads one header case-insensitively; several values are joined with a NUL so they are spotted as duplicates. */
+function readHeader(headers: HeaderSource | undefined, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
+  }
+  const record = headers as Record<string, string | string[] | undefined>;
+  let value = record[name];
+  if (value === undefined) {
+    const key = Object.keys(record).find((k) => k.toLowerCase() === name);
+    value = key === undefined ? undefined : record[key];
+  }
+  if (Array.isArray(value)) return value.length === 1 ? value[0] : value.join('\0');
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isDuplicated(value: string | undefined): boolean {
+  return value !== undefined && value.includes('\0');
+}
+
+function noMatchMessage(header: string): string {
+  return `${header} matched none of the secrets. Are you verifying the raw request body, byte for byte? Is this the secret of this webhook?`;
+}
+
+function describe(value: string): string {
+  if (value.length === 0) return 'an empty value';
+  return `${value.length} characters`;
+}
+
+function fail(reason: VerifyReason, message: string): VerifyResult {
+  return { ok: false, reason, message, schemes: [] };
+}
+
+function toBuffer(payload: RawPayload): Buffer {
+  if (typeof payload === 'string') return Buffer.from(payload, 'utf8');
+  return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
+function eventOf(payload: RawPayload): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(toBuffer(payload).toString('utf8'));
+    const event = (parsed as { event?: unknown } | null)?.event;
+    return typeof event === 'string' ? event : undefined;
+  } catch {
+    return undefined; // not JSON: the caller names the event, or it is `test`
+  }
+}
