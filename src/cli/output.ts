@@ -1,0 +1,68 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface OutputOptions {
+  json: boolean;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Where commands print (SPEC §5 output rules): data to stdout, progress and logs to stderr,
+ * colours only on a TTY and never with NO_COLOR; in --json mode stdout holds only JSON.
+ */
+export interface Output {
+  readonly json: boolean;
+  /** Colours on stderr/stdout: chalk with level 0 when off. */
+  readonly style: ChalkInstance;
+  /** Whether stdout is a terminal (tables may be wide, spinners allowed on stderr). */
+  readonly isTTY: boolean;
+  /** The command's result: JSON on stdout in --json mode, else the human rendering. */
+  result(data: unknown, human: () => string): void;
+  /** One JSON object per line (streams such as `listen --json`). */
+  jsonLine(data: unknown): void;
+  /** A line of data for people; dropped in --json mode so stdout stays JSON. */
+  line(text: string): void;
+  /** Progress and logs: stderr. */
+  info(text: string): void;
+  warn(text: string): void;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+export function createOutput(options: OutputOptions): Output {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const env = options.env ?? process.env;
+  const isTTY = Boolean(stdout.isTTY);
+  const colorWanted = env.NO_COLOR === undefined || env.NO_COLOR === '';
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
+  const style = new Chalk({ level: forced || (colorWanted && isTTY && Boolean(stderr.isTTY)) ? 1 : 0 });
+
+  return {
+    json: options.json,
+    style,
+    isTTY,
+    stdout,
+    stderr,
+    result(data, human) {
+      if (options.json) stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      else {
+        const text = human();
+        if (text.length > 0) stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      }
+    },
+    jsonLine(data) {
+      stdout.write(`${JSON.stringify(data)}\n`);
+    },
+    line(text) {
+      if (!options.json) stdout.write(`${text}\n`);
+    },
+    info(text) {
+      stderr.write(`${text}\n`);
+    },
+    warn(text) {
+      stderr.write(`${style.yellow('warning:')} ${text}\n`);
+    },
+  };
+}

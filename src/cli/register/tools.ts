@@ -1,0 +1,32 @@
+import { Option, type Command } from 'commander';
+import type { Lazy } from '../main.js';
+import { collect, parseInteger } from './parsers.js';
+
+/** Offline tools: the event catalog, signing and verifying. */
+export function registerTools(program: Command, lazy: Lazy): void {
+  program
+    .command('events')
+    .argument('[type]', 'an event type, to show its sample payload and required fields')
+    .description('list the event catalog, or show one event type with its sample payload')
+    .action(lazy(() => import('../commands/events.js'), ['type']));
+
+  program
+    .command('sign')
+    .description('print the X-V2K-Signature of a payload (hex HMAC-SHA256 of its exact bytes)')
+    .option('--secret <secret>', 'webhook secret (env V2K_WEBHOOK_SECRET)')
+    .option('--payload <file>', 'file holding the body, or - for stdin (default: stdin when piped)')
+    .option('--headers', 'print every delivery header (both signature schemes), not only the signature')
+    .addOption(new Option('--timestamp <seconds>', 'Unix time for webhook-timestamp (with --headers)').argParser(parseInteger))
+    .action(lazy(() => import('../commands/sign.js')));
+
+  program
+    .command('verify')
+    .description('check a signature against a payload; exit 0 when it matches, 1 with the reason when not')
+    .option('--secret <secret>', 'webhook secret; repeat for rotation (env V2K_WEBHOOK_SECRET)', collect)
+    .requiredOption('--signature <sig>', 'X-V2K-Signature (hex) or webhook-signature (v1,…) value')
+    .option('--payload <file>', 'file holding the body, or - for stdin (default: stdin when piped)')
+    .option('--id <webhook-id>', 'webhook-id header, for a v1,… signature')
+    .addOption(new Option('--timestamp <seconds>', 'webhook-timestamp header, for a v1,… signature').argParser(parseInteger))
+    .addOption(new Option('--tolerance <seconds>', 'allowed timestamp skew').default(300).argParser(parseInteger))
+    .action(lazy(() => import('../commands/verify.js')));
+}

@@ -1,0 +1,20 @@
+export {
+  sign,
+  signStandard,
+  verify,
+  generateTestHeaders,
+  generateSecret,
+  HEADER,
+  SECRET_PREFIX,
+  DEFAULT_TOLERANCE_SECONDS,
+  type RawPayload,
+  type HeaderSource,
+  type VerifyOptions,
+  type VerifyResult,
+  type VerifyReason,
+  type StandardSignOptions,
+  type TestHeadersOptions,
+} from './core/signature.js';
+export * from './core/events.js';
+export * from './core/errors.js';
+export { VERSION, USER_AGENT } from './core/version.js';
