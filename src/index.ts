@@ -18,3 +18,4 @@ export {
 export * from './core/events.js';
 export * from './core/errors.js';
 export { VERSION, USER_AGENT } from './core/version.js';
+export type * from './core/api-types.js';
