@@ -1,0 +1,114 @@
+import type { ApiClient } from '../core/api-client.js';
+import { CredentialsError, UsageError } from '../core/errors.js';
+import { DEFAULT_API_URL, DEFAULT_PROFILE, checkProfileName, maskKey, openConfig, type Profile } from './config.js';
+import type { Context, GlobalOptions } from './context.js';
+
+export type Source = 'flag' | 'env' | 'profile' | 'default';
+
+/** Where the API is, which key to use and where each came from (SPEC §5: flag > env > profile > default). */
+export interface Settings {
+  profile: string;
+  profileSource: Exclude<Source, 'profile'>;
+  /** The saved profile, when there is one. */
+  saved: Profile | undefined;
+  apiUrl: string;
+  apiUrlSource: Source;
+  apiKey: string | undefined;
+  apiKeySource: Exclude<Source, 'default'> | undefined;
+  /** Set when the profile's key was left out because it was saved for another URL. */
+  keyWithheld?: { savedFor: string };
+}
+
+/**
+ * Resolves the settings of one run. A saved key is bound to the URL it was saved with: it is
+ * never sent to another URL given by flag or environment (as gh binds tokens to hosts), so
+ * `--api-url http://somewhere` cannot leak the platform key.
+ */
+export function resolveSettings(globals: GlobalOptions, env: NodeJS.ProcessEnv, profiles: Record<string, Profile>): Settings {
+  const flagProfile = nonEmpty(globals.profile);
+  const envProfile = nonEmpty(env.V2K_PROFILE);
+  const profile = flagProfile ?? envProfile ?? DEFAULT_PROFILE;
+  const profileSource = flagProfile ? 'flag' : envProfile ? 'env' : 'default';
+  const problem = checkProfileName(profile);
+  if (problem) throw new UsageError(`Bad profile name ${JSON.stringify(profile)}: ${problem}.`, 'Pass --profile NAME or set V2K_PROFILE.');
+  const saved = Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
+
+  const [apiUrl, apiUrlSource] = pick<Source>(
+    [nonEmpty(globals.apiUrl), 'flag'],
+    [nonEmpty(env.V2K_API_URL), 'env'],
+    [nonEmpty(saved?.apiUrl), 'profile'],
+    [DEFAULT_API_URL, 'default'],
+  ) as [string, Source];
+
+  let [apiKey, apiKeySource] = pick<'flag' | 'env' | 'profile'>(
+    [nonEmpty(globals.apiKey), 'flag'],
+    [nonEmpty(env.V2K_API_KEY), 'env'],
+    [nonEmpty(saved?.apiKey), 'profile'],
+  );
+  let keyWithheld: Settings['keyWithheld'];
+  if (apiKeySource === 'profile') {
+    const savedFor = saved?.apiUrl ?? DEFAULT_API_URL;
+    if (sameUrl(savedFor, apiUrl) === false) {
+      keyWithheld = { savedFor };
+      apiKey = undefined;
+      apiKeySource = undefined;
+    }
+  }
+  return { profile, profileSource, saved, apiUrl, apiUrlSource, apiKey, apiKeySource, keyWithheld };
+}
+
+/** The error for "no key": what was looked at, and how to give one. */
+export function missingKeyError(settings: Settings): CredentialsError {
+  const login = `v2k-webhooks login${settings.profile === DEFAULT_PROFILE ? '' : ` --profile ${settings.profile}`}`;
+  if (settings.keyWithheld) {
+    return new CredentialsError(
+      `No API key for ${settings.apiUrl}: the key saved in profile "${settings.profile}" is for ${settings.keyWithheld.savedFor}, and a saved key is only sent to its own URL.`,
+      `Run \`${login} --api-url ${settings.apiUrl}\`, or pass --api-key / set V2K_API_KEY.`,
+    );
+  }
+  if (settings.profileSource !== 'default' && !settings.saved) {
+    return new CredentialsError(
+      `No API key: profile "${settings.profile}" is not saved.`,
+      `Run \`${login}\` or set V2K_API_KEY (\`v2k-webhooks config list\` shows the saved profiles).`,
+    );
+  }
+  return new CredentialsError(`No API key for ${settings.apiUrl}.`, `Run \`${login}\` or set V2K_API_KEY.`);
+}
+
+/**
+ * The API client of this run, with the URL and profile it resolved to. Throws CredentialsError
+ * (exit 3) when there is no key. Used by every management command and by `listen --register`.
+ */
+export async function connect(ctx: Context): Promise<{ client: ApiClient; apiUrl: string; profile: string }> {
+  const store = await openConfig();
+  const settings = resolveSettings(ctx.globals, ctx.env, store.profiles());
+  if (!settings.apiKey) throw missingKeyError(settings);
+  const { createApiClient } = await import('../core/api-client.js');
+  const client = createApiClient({ baseUrl: settings.apiUrl, apiKey: settings.apiKey });
+  return { client, apiUrl: client.baseUrl, profile: settings.profile };
+}
+
+/** For messages: which key is in use, masked. */
+export function describeKey(settings: Pick<Settings, 'apiKey' | 'apiKeySource'>): string {
+  if (!settings.apiKey) return 'none';
+  return `${maskKey(settings.apiKey)} (from ${settings.apiKeySource === 'flag' ? '--api-key' : settings.apiKeySource === 'env' ? 'V2K_API_KEY' : 'the profile'})`;
+}
+
+/** Equal after normalising (trailing slash, case of host, default port); undefined when either is not a URL. */
+export function sameUrl(a: string, b: string): boolean | undefined {
+  try {
+    const norm = (u: string) => new URL(u).href.replace(/\/+$/, '');
+    return norm(a) === norm(b);
+  } catch {
+    return undefined;
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function pick<S extends string>(...candidates: Array<[string | undefined, S]>): [string | undefined, S | undefined] {
+  for (const [value, source] of candidates) if (value !== undefined) return [value, source];
+  return [undefined, undefined];
+}

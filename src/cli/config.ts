@@ -1,0 +1,106 @@
+import { chmodSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { V2kError } from '../core/errors.js';
+
+/** One saved profile: where the API is and the key for it. */
+export interface Profile {
+  apiUrl?: string;
+  apiKey?: string;
+}
+
+interface StoreShape {
+  profiles: Record<string, Profile>;
+}
+
+export const DEFAULT_PROFILE = 'default';
+export const DEFAULT_API_URL = 'https://v2k-music.com';
+
+/** The settings `config get|set` knows, with the profile field each maps to. */
+export const CONFIG_KEYS = { 'api-url': 'apiUrl', 'api-key': 'apiKey' } as const satisfies Record<string, keyof Profile>;
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+export interface ConfigStore {
+  readonly path: string;
+  profiles(): Record<string, Profile>;
+  get(name: string): Profile | undefined;
+  set(name: string, profile: Profile): void;
+  remove(name: string): boolean;
+}
+
+/**
+ * The saved profiles (conf), in `$XDG_CONFIG_HOME/v2k-webhooks/config.json` (~/.config/… by
+ * default), written with mode 0600 in a 0700 directory because it holds API keys (SPEC §5).
+ */
+export async function openConfig(): Promise<ConfigStore> {
+  const { default: Conf } = await import('conf');
+  let conf: InstanceType<typeof Conf<StoreShape>>;
+  try {
+    conf = new Conf<StoreShape>({
+      projectName: 'v2k-webhooks',
+      projectSuffix: '',
+      configFileMode: 0o600,
+      defaults: { profiles: {} },
+      accessPropertiesByDotNotation: false,
+    });
+  } catch (error) {
+    throw new V2kError(`The config file could not be read: ${error instanceof Error ? error.message : String(error)}.`, {
+      code: 'bad_config',
+      hint: 'Fix or delete it (`v2k-webhooks config path` shows where it is), then run `v2k-webhooks login` again.',
+      cause: error,
+    });
+  }
+  const path = conf.path;
+  tighten(path);
+  const read = (): Record<string, Profile> => {
+    const profiles = conf.get('profiles');
+    return typeof profiles === 'object' && profiles !== null ? { ...profiles } : {};
+  };
+  const write = (profiles: Record<string, Profile>) => {
+    conf.set('profiles', profiles);
+    tighten(path);
+  };
+  return {
+    path,
+    profiles: read,
+    get: (name) => (Object.hasOwn(read(), name) ? read()[name] : undefined),
+    set(name, profile) {
+      const clean = Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined && v !== '')) as Profile;
+      write({ ...read(), [name]: clean });
+    },
+    remove(name) {
+      const profiles = read();
+      if (!Object.hasOwn(profiles, name)) return false;
+      delete profiles[name];
+      write(profiles);
+      return true;
+    },
+  };
+}
+
+/** conf creates the file 0600; an older file or the directory may be looser, so both are narrowed on every write. */
+function tighten(path: string): void {
+  try {
+    chmodSync(path, 0o600);
+    chmodSync(dirname(path), 0o700);
+  } catch (error) {
+    // Not written yet (ENOENT), or a file system without modes (EPERM): nothing to narrow.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EPERM') throw error;
+  }
+}
+
+/** `v2k_live_abcdef123456` → `v2k_…3456`: enough to tell keys apart, never the whole key. */
+export function maskKey(key: string | undefined): string | undefined {
+  if (key === undefined || key === '') return undefined;
+  if (key.length < 12) return '****';
+  return `${key.slice(0, 4)}…${key.slice(-4)}`;
+}
+
+export function isConfigKey(value: string): value is ConfigKey {
+  return Object.hasOwn(CONFIG_KEYS, value);
+}
+
+/** Profile names end up as JSON keys and in messages: keep them plain. */
+export function checkProfileName(name: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? undefined : 'use letters, digits, ".", "_" or "-" (at most 64)';
+}
