@@ -1,0 +1,265 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UsageError, V2kError } from '../core/errors.js';
+import { HEADER } from '../core/signature.js';
+import { createForwarder, type ForwardAnswer } from './forwarder.js';
+import { answerHeaders, forwardableHeaders, headerRecord } from './headers.js';
+import { createRecorder, encodeBody, type Recorder } from './recorder.js';
+import { summarize } from './summary.js';
+import { parseTarget, routeFor, TargetError, type Target } from './targets.js';
+import type { Listener, ListenerEvent, ListenerLogger, ListenerOptions, Verdict } from './types.js';
+import { checkDelivery } from './verdict.js';
+
+/** SPEC §3's body cap, applied to what the listener accepts. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_PORT = 4000;
+export const DEFAULT_FORWARD_TIMEOUT_MS = 10_000;
+
+const SILENT: ListenerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Starts the verifying relay of SPEC §5: reads each POST's raw body (413 over 1 MiB), verifies it,
+ * records it, forwards the exact bytes to every matching target and answers the sender with the
+ * first target's status and body (502 app unreachable, 504 app too slow; 200 with no target, or
+ * 401 with `rejectInvalid` when the signature does not verify).
+ */
+export async function createListener(options: ListenerOptions = {}): Promise<Listener> {
+  const logger = options.logger ?? SILENT;
+  const now = options.now ?? Date.now;
+  const targets = parseTargets(options.forward ?? []);
+  const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
+  const forwardTimeoutMs = options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS;
+  if (!(forwardTimeoutMs > 0)) throw new UsageError('The forward timeout must be above 0.');
+  const recorder = options.record === undefined ? undefined : await openRecorder(options.record, logger);
+  const forwarder = createForwarder({ timeoutMs: forwardTimeoutMs, now });
+  const inflight = new Set<Promise<void>>();
+
+  const server = createServer((req, res) => {
+    const task = handle(req, res).catch((error: unknown) => {
+      logger.error(`Internal error while handling ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'listener_error', message: 'The listener failed on this request; see its log.' } });
+      else res.destroy();
+    });
+    inflight.add(task);
+    void task.finally(() => inflight.delete(task));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') {
+      req.resume();
+      if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, { ok: true, listener: 'v2k-webhooks listen', send: 'POST deliveries here' });
+      res.setHeader('allow', 'GET, HEAD, POST');
+      return sendJson(res, 405, { error: { code: 'method_not_allowed', message: 'The listener takes webhook deliveries as POST.' } });
+    }
+    const body = await readBody(req);
+    if (body === 'too_large') {
+      logger.warn(`Rejected a delivery to ${req.url}: its body is over 1 MiB (413).`);
+      res.setHeader('connection', 'close');
+      return sendJson(res, 413, { error: { code: 'payload_too_large', message: 'The body is over 1 MiB.' } });
+    }
+    if (body === 'aborted') return;
+
+    const receivedAt = new Date(now()).toISOString();
+    const verdict = checkDelivery({ body, headers: req.headers, secrets, toleranceSeconds: options.toleranceSeconds, now });
+    const payload = parseJson(body);
+    const event = header(req, HEADER.event) ?? stringField(payload, 'event');
+    recorder?.append({
+      receivedAt,
+      method: req.method,
+      path: req.url ?? '/',
+      headers: headerRecord(req.rawHeaders),
+      ...encodeBody(body),
+      verdict: { ok: verdict.ok, reason: verdict.reason },
+    });
+
+    const record: ListenerEvent = {
+      type: 'event',
+      receivedAt,
+      method: req.method,
+      path: req.url ?? '/',
+      event: event ?? null,
+      eventId: header(req, HEADER.eventId) ?? null,
+      deliveryId: header(req, HEADER.delivery) ?? header(req, HEADER.webhookId) ?? null,
+      attempt: attemptOf(header(req, HEADER.attempt)),
+      verdict,
+      summary: summarize(event, (payload as { data?: unknown } | undefined)?.data),
+      bytes: body.length,
+      payload: payload ?? null,
+      forwards: [],
+      status: 200,
+    };
+
+    if (options.rejectInvalid && !verdict.ok) {
+      record.status = 401;
+      sendJson(res, 401, { error: { code: verdict.reason, message: `${verdict.label}: ${verdict.message}` } });
+    } else {
+      const routes = routeFor(targets, event);
+      if (routes.length === 0) {
+        sendJson(res, 200, { received: true, verdict: verdict.reason, forwarded: false });
+      } else {
+        const headers = forwardableHeaders(req.rawHeaders);
+        const answers = routes.map((t) => forwarder.forward(t.url, headers, body));
+        const first = await (answers[0] as Promise<ForwardAnswer>);
+        record.status = answer(res, first);
+        const all = await Promise.all(answers);
+        record.forwards = all.map(({ url, status, ms, error }, i) => ({ url, status, ms, ...(error ? { error } : {}), answered: i === 0 }));
+      }
+    }
+    try {
+      options.onEvent?.(record);
+    } catch (error) {
+      logger.error(`The onEvent callback threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  const port = await listen(server, options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1').catch(async (error: unknown) => {
+    await Promise.all([forwarder.close(), recorder?.close()]);
+    throw error;
+  });
+  const host = options.host ?? '127.0.0.1';
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    addSecret(secret) {
+      if (secret.length > 0 && !secrets.includes(secret)) secrets.push(secret);
+    },
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await Promise.all([...inflight]);
+        server.closeAllConnections();
+        await closed;
+        await Promise.all([forwarder.close(), recorder?.close()]);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Sends the first target's answer back: its status and body, or 502/504 when it gave none. */
+function answer(res: ServerResponse, first: ForwardAnswer): number {
+  if (first.error) {
+    const status = first.error.kind === 'timeout' ? 504 : 502;
+    const code = first.error.kind === 'timeout' ? 'app_timeout' : first.error.kind === 'too_large' ? 'app_answer_too_large' : 'app_unreachable';
+    sendJson(res, status, { error: { code, message: first.error.message } });
+    return status;
+  }
+  const status = first.status as number;
+  try {
+    res.writeHead(status, answerHeaders(first.headers));
+  } catch {
+    res.writeHead(status); // a header Node will not send again; the status and body still go back
+  }
+  res.end(first.body);
+  return status;
+}
+
+function parseTargets(specs: readonly string[]): Target[] {
+  return specs.map((spec) => {
+    try {
+      return parseTarget(spec);
+    } catch (error) {
+      if (error instanceof TargetError) throw new UsageError(error.message, 'Use --forward localhost:3000, --forward http://host:port/path, or --forward "trade.*=localhost:3000/trades".');
+      throw error;
+    }
+  });
+}
+
+async function openRecorder(file: string, logger: ListenerLogger): Promise<Recorder> {
+  try {
+    return await createRecorder(file, (error) => logger.error(`Cannot write the record file ${file}: ${error.message}`));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`Cannot open the record file ${file}: ${code}.`, 'Check that its directory exists and is writable.');
+  }
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new V2kError(`Port ${port} on ${host} is already in use.`, {
+            code: 'port_in_use',
+            hint: 'Pass --port with a free port (--port 0 picks one). `v2k-webhooks dispatcher` also defaults to 4000.',
+          }),
+        );
+      } else reject(new V2kError(`Cannot listen on ${host}:${port}: ${error.code ?? error.message}.`, { code: 'listen_failed', hint: 'Check --host and --port.' }));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** The raw body, or `too_large` past 1 MiB (checked on Content-Length first, then while reading). */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | 'aborted'> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    req.resume();
+    return Promise.resolve('too_large');
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        done = true;
+        resolve('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
+      done = true;
+    });
+    req.on('error', () => {
+      if (!done) resolve('aborted');
+      done = true;
+    });
+    req.on('close', () => {
+      if (!done) resolve('aborted');
+      done = true;
+    });
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function attemptOf(value: string | undefined): number | null {
+  return value !== undefined && /^\d{1,3}$/.test(value) ? Number(value) : null;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined; // not JSON: shown without a summary, still forwarded untouched
+  }
+}
+
+function stringField(value: unknown, field: string): string | undefined {
+  const v = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
+export type { Verdict };

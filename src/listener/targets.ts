@@ -1,0 +1,62 @@
+/**
+ * Forward targets of `listen --forward` (SPEC §5): `localhost:3000`, a URL, or `pattern=URL`
+ * to route by event type (`trade.*=localhost:3000/trades`).
+ */
+export interface Target {
+  /** Absolute http(s) URL the event is POSTed to, exactly (no path is appended). */
+  url: string;
+  /** Event-type patterns this target takes; empty means every event. */
+  patterns: string[];
+  /** The TARGET as the user wrote it. */
+  spec: string;
+}
+
+export class TargetError extends Error {}
+
+// A pattern is event-type characters and `*`; several may be joined with commas.
+const ROUTE = /^([A-Za-z0-9_.*-]+(?:,[A-Za-z0-9_.*-]+)*)=(.*)$/;
+
+/** Parses one TARGET; throws TargetError with a message that says what is wrong. */
+export function parseTarget(spec: string): Target {
+  const text = spec.trim();
+  const route = ROUTE.exec(text);
+  const patterns = route ? (route[1] as string).split(',') : [];
+  if (route && (route[2] as string).trim() === '') throw new TargetError(`${JSON.stringify(spec)} routes ${route[1]} to nothing: write pattern=URL.`);
+  const url = normalizeUrl(route ? (route[2] as string) : text, spec);
+  return { url, patterns, spec };
+}
+
+/** `localhost:3000` → `http://localhost:3000/`; `:3000` and a bare `3000` mean localhost. */
+export function normalizeUrl(value: string, spec = value): string {
+  let text = value.trim();
+  if (/^\d+$/.test(text)) text = `localhost:${text}`;
+  if (text.startsWith(':')) text = `localhost${text}`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TargetError(`${JSON.stringify(spec)} is not a forward target: expected localhost:3000, a URL, or pattern=URL.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TargetError(`${JSON.stringify(spec)} is not an http(s) URL.`);
+  }
+  if (url.username || url.password) throw new TargetError(`${JSON.stringify(spec)} holds credentials; targets may not.`);
+  return url.href;
+}
+
+/** Glob match on an event type: `*` matches any run of characters, dots included (`user.*` takes `user.kyc.approved`). */
+export function matchesPattern(pattern: string, event: string): boolean {
+  if (pattern === '*') return true;
+  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
+  return regex.test(event);
+}
+
+/** The targets an event goes to, in the order given; the first one answers the sender. */
+export function routeFor(targets: readonly Target[], event: string | undefined): Target[] {
+  return targets.filter((t) => t.patterns.length === 0 || (event !== undefined && t.patterns.some((p) => matchesPattern(p, event))));
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
