@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { EmitEventAnswer } from '../../core/api-types.js';
+import { EVENT_CATALOG, EVENT_TYPES, isEventType, validateEventData } from '../../core/events.js';
+import { UsageError } from '../../core/errors.js';
+import { connect } from '../api.js';
+import type { Context } from '../context.js';
+
+export interface TriggerOptions {
+  event: string;
+  set?: string[];
+  data?: string;
+  count: number;
+}
+
+const MAX_COUNT = 10_000;
+
+/** `trigger <event>`: the catalog's sample data (or --data), edited by --set, emitted --count times. */
+export async function run(options: TriggerOptions, ctx: Context): Promise<void> {
+  const { event } = options;
+  if (!isEventType(event)) {
+    const hint = event === 'test' ? 'The test event goes to one webhook: v2k-webhooks test <id>.' : `Use one of ${EVENT_TYPES.join(', ')}.`;
+    throw new UsageError(`Cannot trigger ${JSON.stringify(event)}.`, hint);
+  }
+  if (options.count < 1 || options.count > MAX_COUNT) throw new UsageError(`--count must be between 1 and ${MAX_COUNT}.`, 'Pass --count 5, say.');
+  const data = options.data === undefined ? structuredClone(EVENT_CATALOG[event].sample.data) : await readData(options.data, ctx);
+  for (const assignment of options.set ?? []) applySet(data, assignment);
+  const check = validateEventData(event, data);
+  if (!check.ok) {
+    throw new UsageError(
+      `The data is not a valid ${event}: ${check.problems.map((p) => p.message).join('; ')}.`,
+      `Fix it with --set field=value or --data; \`v2k-webhooks events ${event}\` shows the fields.`,
+    );
+  }
+
+  const { client } = await connect(ctx);
+  const sent: EmitEventAnswer[] = [];
+  for (let i = 0; i < options.count; i++) {
+    // A fresh key per event: a retried call cannot emit the same event twice.
+    const answer = await client.emitEvent({ event, data }, { idempotencyKey: randomUUID() });
+    sent.push(answer);
+    if (!ctx.output.json) ctx.output.line(`${event} ${answer.id} → ${answer.deliveries} deliver${answer.deliveries === 1 ? 'y' : 'ies'}`);
+  }
+  if (ctx.output.json) ctx.output.result({ event, data, sent }, () => '');
+  if (sent.every((s) => s.deliveries === 0)) {
+    ctx.output.warn(`No webhook subscribes to ${event}, so nothing was delivered. Subscribe one: v2k-webhooks update <id> --add-event ${event}`);
+  }
+}
+
+async function readData(source: string, ctx: Context): Promise<unknown> {
+  let text = source;
+  if (source.startsWith('@')) {
+    const file = source.slice(1);
+    try {
+      text = file === '-' ? await readStdin(ctx) : await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`Cannot read --data ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, 'Check the path (--data @file.json), or pass the JSON itself.');
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`--data is not valid JSON: ${(error as Error).message}.`, "Pass a JSON object, e.g. --data '{\"userId\":\"u_1\",…}', or @file.json.");
+  }
+}
+
+async function readStdin(ctx: Context): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * `amount=250`, `tracks.0.trackId=t_1`, `tracks[0].amount=3`. The value is JSON when it parses
+ * (numbers, true, null…), except where the field already holds a string: there it stays text,
+ * so `tradeId=123` keeps tradeId a string. Quote it (`tradeId="123"`) to force JSON.
+ */
+export function applySet(data: unknown, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set ${JSON.stringify(assignment)} is not path=value.`, 'Pass --set amount=250 or --set tracks.0.trackId=t_1.');
+  const path = assignment.slice(0, eq).replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean);
+  const raw = assignment.slice(eq + 1);
+  if (path.length === 0 || path.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype')) {
+    throw new UsageError(`--set has a bad path ${JSON.stringify(assignment.slice(0, eq))}.`, 'Use field names separated by dots.');
+  }
+  if (typeof data !== 'object' || data === null) throw new UsageError('--set needs data that is a JSON object.', 'Pass --data {…} with an object.');
+  let node = data as Record<string, unknown>;
+  for (let i = 0; i < path.length - 1; i++) {
+    const key = path[i] as string;
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = /^\d+$/.test(path[i + 1] ?? '') ? [] : {};
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = path[path.length - 1] as string;
+  node[last] = typeof node[last] === 'string' && !raw.startsWith('"') ? raw : parseValue(raw);
+}
+
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}

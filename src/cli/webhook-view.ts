@@ -1,0 +1,131 @@
+import type { ChalkInstance } from 'chalk';
+import type { Attempt, Delivery, Webhook, WebhookStats } from '../core/api-types.js';
+import { EVENT_TYPES, type EventSubscription } from '../core/events.js';
+import { UsageError } from '../core/errors.js';
+
+/** Shared by the management commands: argument checks and how webhooks and deliveries read for people. */
+
+/** `--events a,b --events c` → ['a', 'b', 'c'], checked against the catalog; `*` stands alone. */
+export function parseEvents(values: string[] | string | undefined, flag: string): EventSubscription[] {
+  const list = (typeof values === 'string' ? [values] : (values ?? []))
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const type of list) {
+    if (type !== '*' && !(EVENT_TYPES as readonly string[]).includes(type)) {
+      throw new UsageError(
+        `Unknown event type ${JSON.stringify(type)} in ${flag}.`,
+        `Use ${EVENT_TYPES.join(', ')}, or * for all (\`v2k-webhooks events\` describes them).`,
+      );
+    }
+  }
+  if (list.includes('*')) return ['*'];
+  return [...new Set(list)] as EventSubscription[];
+}
+
+/** The API's rule for `url` (SPEC §3): absolute http(s), no credentials, at most 2048 characters. */
+export function checkWebhookUrl(value: string): true | string {
+  if (value.length > 2048) return 'The URL is longer than 2048 characters.';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'Enter an absolute URL, such as https://example.com/webhooks/v2k.';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'The URL must start with https:// (or http://).';
+  if (url.username || url.password) return 'The URL must not hold a user name or password.';
+  return true;
+}
+
+export function requireWebhookUrl(value: string, flag: string): string {
+  const verdict = checkWebhookUrl(value);
+  if (verdict !== true) throw new UsageError(`Bad ${flag} ${JSON.stringify(value)}: ${verdict}`, `Pass ${flag} https://…`);
+  return value;
+}
+
+export function webhookState(hook: Pick<Webhook, 'isActive' | 'disabledReason'>): string {
+  if (hook.isActive) return 'active';
+  return hook.disabledReason === 'consecutive_failures' ? 'disabled (failures)' : 'disabled';
+}
+
+export function renderWebhook(hook: Webhook & { stats?: WebhookStats }, style: ChalkInstance, now = Date.now()): string {
+  const state = webhookState(hook);
+  const lines = [
+    `${style.bold(hook.id)}  ${hook.isActive ? style.green(state) : style.red(state)}`,
+    field('URL', hook.url),
+    field('Events', hook.events.join(', ')),
+    field('Description', hook.description ?? '—'),
+    field('Created', `${hook.createdAt}${ago(hook.createdAt, now)}`),
+    field('Updated', `${hook.updatedAt}${ago(hook.updatedAt, now)}`),
+  ];
+  if (hook.disabledReason === 'consecutive_failures') {
+    lines.push(style.yellow(`Disabled after repeated failures: fix the receiver, then \`v2k-webhooks update ${hook.id} --enable\`.`));
+  }
+  const stats = hook.stats;
+  if (stats) {
+    lines.push(
+      '',
+      field('Deliveries', `${stats.deliveries} (${stats.succeeded} succeeded, ${stats.failed} failed)`),
+      field('Success rate', stats.successRate === null ? '—' : `${round(stats.successRate * 100)}%`),
+      field('Response', stats.avgResponseMs === null ? '—' : `avg ${round(stats.avgResponseMs)} ms, p95 ${round(stats.p95ResponseMs ?? 0)} ms`),
+      field('Last delivery', stats.lastDeliveryAt ? `${stats.lastDeliveryAt}${ago(stats.lastDeliveryAt, now)}` : '—'),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function lastAttempt(delivery: Delivery): Attempt | undefined {
+  return delivery.attempts[delivery.attempts.length - 1];
+}
+
+/** "succeeded 200 · 3m ago", "failed 500 · 10s ago", "pending". */
+export function summarizeDelivery(delivery: Delivery, now = Date.now()): string {
+  const attempt = lastAttempt(delivery);
+  const result = attempt ? ` ${attempt.statusCode ?? attempt.error ?? 'no answer'}` : '';
+  const at = attempt?.at ?? delivery.createdAt;
+  return `${delivery.status}${result} · ${relative(at, now)}`;
+}
+
+export function attemptResult(attempt: Attempt): string {
+  if (attempt.statusCode !== null) return `HTTP ${attempt.statusCode}${attempt.error ? ` (${attempt.error})` : ''}`;
+  return attempt.error ?? 'no answer';
+}
+
+export function attemptOk(attempt: Attempt): boolean {
+  return attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;
+}
+
+/** The start of a response body, on one line. */
+export function snippet(text: string | null, max = 200): string {
+  if (text === null || text === '') return '(empty)';
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+export function relative(iso: string, now = Date.now()): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return iso;
+  const seconds = Math.round((now - then) / 1000);
+  if (seconds < 0) return `in ${span(-seconds)}`;
+  return seconds < 1 ? 'just now' : `${span(seconds)} ago`;
+}
+
+function span(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+function ago(iso: string, now: number): string {
+  const text = relative(iso, now);
+  return text === iso ? '' : ` (${text})`;
+}
+
+function field(name: string, value: string): string {
+  return `${`${name}`.padEnd(14)}${value}`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
