@@ -20,3 +20,16 @@ export * from './core/errors.js';
 export { VERSION, USER_AGENT } from './core/version.js';
 export type * from './core/api-types.js';
 export { createApiClient, type ApiClient, type ApiClientOptions, type HttpMethod, type RequestOptions } from './core/api-client.js';
+export {
+  createListener,
+  replayDeliveries,
+  readRecording,
+  type Listener,
+  type ListenerOptions,
+  type ListenerEvent,
+  type ListenerLogger,
+  type ForwardResult,
+  type RecordedDelivery,
+  type ReplayOptions,
+  type ReplayResult,
+} from './listener/index.js';
