@@ -33,3 +33,10 @@ export {
   type ReplayOptions,
   type ReplayResult,
 } from './listener/index.js';
+export {
+  createDispatcher,
+  type Dispatcher,
+  type DispatcherOptions,
+  type DispatcherLogger,
+  type AttemptInfo,
+} from './dispatcher/index.js';

@@ -1,0 +1,90 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { MAX_BODY_BYTES } from '../policy.js';
+import { parseJson, readBody } from './body.js';
+import { HttpError } from './errors.js';
+import type { createRouter, Reply, RequestContext } from './router.js';
+
+export interface ApiServerOptions {
+  router: ReturnType<typeof createRouter>;
+  /** The user a Bearer key belongs to, or undefined. */
+  authenticate(key: string): string | undefined;
+  onError(error: unknown): void;
+}
+
+/** node:http around the route table: body cap, Bearer auth, JSON answers, and no request can crash it. */
+export function createApiServer({ router, authenticate, onError }: ApiServerOptions): Server {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      onError(error);
+      if (!res.headersSent) send(res, { status: 500, json: errorBody('internal_error', 'The dispatcher failed on this request; see its log.') });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://dispatcher.invalid');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const rawBody = await readBody(req, MAX_BODY_BYTES);
+      const { route, params } = router.match(method, url.pathname);
+      let user = '';
+      if (route.auth === 'user') user = authorize(req.headers.authorization);
+      let parsed: { value: unknown } | undefined;
+      const ctx: RequestContext = {
+        req,
+        res,
+        params,
+        query: url.searchParams,
+        user,
+        rawBody,
+        json: () => (parsed ??= { value: parseJson(req, rawBody) }).value,
+      };
+      const reply = await route.handler(ctx);
+      if (reply !== undefined) send(res, reply, method === 'HEAD');
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      send(res, { status: error.status, json: errorBody(error.code, error.message), headers: error.headers });
+    }
+  }
+
+  function authorize(header: string | undefined): string {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!match) {
+      throw new HttpError(401, 'unauthorized', 'Missing API key. Send it as "Authorization: Bearer <key>" (the dispatcher prints its dev key when it starts).', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    const user = authenticate(match[1] as string);
+    if (user === undefined) {
+      throw new HttpError(401, 'unauthorized', 'Unknown API key. Use the key the dispatcher printed at start, or one given with --api-key KEY:USER.', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    return user;
+  }
+
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}
+
+function send(res: ServerResponse, reply: NonNullable<Reply>, headOnly = false): void {
+  const headers: Record<string, string> = { 'cache-control': 'no-store', ...reply.headers };
+  let body: string | Buffer | undefined;
+  if ('body' in reply) {
+    headers['content-type'] = reply.contentType;
+    body = reply.body;
+  } else if (reply.json !== undefined && reply.status !== 204) {
+    headers['content-type'] = 'application/json; charset=utf-8';
+    body = JSON.stringify(reply.json);
+  }
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  res.writeHead(reply.status, headers);
+  res.end(headOnly ? undefined : body);
+}

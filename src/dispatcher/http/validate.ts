@@ -1,0 +1,122 @@
+import type { DeliveryStatus } from '../../core/api-types.js';
+import { EVENT_TYPES, isEventType } from '../../core/events.js';
+import { validationFailed } from './errors.js';
+
+/** Request validation for SPEC §3: each message names the field and says what is expected. */
+
+const MAX_URL_LENGTH = 2048;
+const MAX_DESCRIPTION_LENGTH = 500;
+const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled'];
+export const DEFAULT_DELIVERY_LIMIT = 20;
+export const MAX_DELIVERY_LIMIT = 100;
+
+export interface CreateInput {
+  url: string;
+  events: string[];
+  description: string | null;
+}
+
+export interface PatchInput {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  isActive?: boolean;
+}
+
+function object(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw validationFailed(`The body must be a JSON object with ${allowed.join(', ')}.`);
+  }
+  const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    throw validationFailed(`Unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed fields are ${allowed.join(', ')}.`);
+  }
+  return body as Record<string, unknown>;
+}
+
+export function checkUrl(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw validationFailed('url is required: an absolute http(s) URL such as https://example.com/webhooks/v2k.');
+  if (value.length > MAX_URL_LENGTH) throw validationFailed(`url is ${value.length} characters long; at most ${MAX_URL_LENGTH} are allowed.`);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw validationFailed(`url ${JSON.stringify(value)} is not an absolute URL; use http(s)://host/path.`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw validationFailed(`url must use http or https, not ${parsed.protocol.replace(/:$/, '')}.`);
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw validationFailed('url must not hold credentials (user:password@); authenticate deliveries with the signature instead.');
+  }
+  if (/\s/.test(value)) throw validationFailed('url must not contain spaces; percent-encode them.');
+  return value;
+}
+
+export function checkEvents(value: unknown): string[] {
+  const expected = `an array of event types (${EVENT_TYPES.join(', ')}) or ["*"] for all`;
+  if (!Array.isArray(value)) throw validationFailed(`events must be ${expected}.`);
+  if (value.length === 0) throw validationFailed(`events must not be empty; give ${expected}.`);
+  value.forEach((item, i) => {
+    if (item !== '*' && !isEventType(item)) {
+      throw validationFailed(`events[${i}] is ${JSON.stringify(item)}, not a known event type; expected one of ${EVENT_TYPES.join(', ')} or *.`);
+    }
+  });
+  return [...new Set(value as string[])];
+}
+
+function checkDescription(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw validationFailed('description must be a string (or null).');
+  if (value.length > MAX_DESCRIPTION_LENGTH) throw validationFailed(`description is ${value.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are allowed.`);
+  return value;
+}
+
+export function validateCreate(body: unknown): CreateInput {
+  const input = object(body, ['url', 'events', 'description']);
+  return { url: checkUrl(input.url), events: checkEvents(input.events), description: checkDescription(input.description) };
+}
+
+export function validatePatch(body: unknown): PatchInput {
+  const input = object(body, ['url', 'events', 'description', 'isActive']);
+  if (Object.keys(input).length === 0) throw validationFailed('Nothing to update: give at least one of url, events, description, isActive.');
+  const patch: PatchInput = {};
+  if ('url' in input) patch.url = checkUrl(input.url);
+  if ('events' in input) patch.events = checkEvents(input.events);
+  if ('description' in input) patch.description = checkDescription(input.description);
+  if ('isActive' in input) {
+    if (typeof input.isActive !== 'boolean') throw validationFailed('isActive must be true or false.');
+    patch.isActive = input.isActive;
+  }
+  return patch;
+}
+
+export function validateEmit(body: unknown): { event: string; data: Record<string, unknown> } {
+  const input = object(body, ['event', 'data']);
+  if (typeof input.event !== 'string' || input.event === '') {
+    throw validationFailed(`event is required: one of ${EVENT_TYPES.join(', ')}.`);
+  }
+  if (!isEventType(input.event) && input.event !== 'test') {
+    throw validationFailed(`event ${JSON.stringify(input.event)} is not a known event type; expected one of ${EVENT_TYPES.join(', ')}.`);
+  }
+  if (typeof input.data !== 'object' || input.data === null || Array.isArray(input.data)) {
+    throw validationFailed('data is required: a JSON object with the fields of the event (see `v2k-webhooks events <type>`).');
+  }
+  return { event: input.event, data: input.data as Record<string, unknown> };
+}
+
+export function validateListQuery(query: URLSearchParams): { status: DeliveryStatus | null; limit: number } {
+  const status = query.get('status');
+  if (status !== null && !DELIVERY_STATUSES.includes(status as DeliveryStatus)) {
+    throw validationFailed(`status ${JSON.stringify(status)} is not a delivery status; use one of ${DELIVERY_STATUSES.join(', ')}.`);
+  }
+  const rawLimit = query.get('limit');
+  let limit = DEFAULT_DELIVERY_LIMIT;
+  if (rawLimit !== null) {
+    if (!/^\d+$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > MAX_DELIVERY_LIMIT) {
+      throw validationFailed(`limit must be a whole number from 1 to ${MAX_DELIVERY_LIMIT} (got ${JSON.stringify(rawLimit)}).`);
+    }
+    limit = Number(rawLimit);
+  }
+  return { status: status as DeliveryStatus | null, limit };
+}

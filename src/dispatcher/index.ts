@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { V2kError } from '../core/errors.js';
+import { adminRoutes } from './admin/index.js';
+import type { DispatcherContext } from './context.js';
+import { healthRoutes } from './http/routes/health.js';
+import { deliveryRoutes } from './http/routes/deliveries.js';
+import { eventRoutes } from './http/routes/events.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import { createRouter, type Route } from './http/router.js';
+import { createApiServer } from './http/server.js';
+import { ATTEMPT_TIMEOUT_MS, DEFAULT_RATE_LIMIT, scaled } from './policy.js';
+import { createStore } from './store/index.js';
+import { createWorker, type AttemptInfo } from './worker.js';
+
+export type { AttemptInfo } from './worker.js';
+export type { Route, RequestContext, Reply } from './http/router.js';
+export type { DispatcherContext } from './context.js';
+
+/** Where the dispatcher reports what it does. Every method is optional. */
+export interface DispatcherLogger {
+  attempt?(info: AttemptInfo): void;
+  warn?(message: string): void;
+}
+
+export interface DispatcherOptions {
+  /** SQLite file; created with its schema when missing. */
+  dbPath: string;
+  /** Default 4000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Multiplies every duration of SPEC §4 (retry delays, the 10 s timeout, the 60 s rate window). Default 1. */
+  timeScale?: number;
+  /** Attempts per webhook per rate window; default 100, 0 = no limit. */
+  rateLimit?: number;
+  /** API keys and their users. With none, a dev key for `user_dev` is made once and kept in the database. */
+  apiKeys?: Array<{ key: string; user: string }>;
+  /** Most attempts in flight at once; default 64. */
+  concurrency?: number;
+  /** Called after every attempt. */
+  onAttempt?: (info: AttemptInfo) => void;
+  logger?: DispatcherLogger;
+  /** Clock in milliseconds; default Date.now. */
+  now?: () => number;
+  /** Extra routes, mounted after the API and the monitoring page. */
+  routes?: Route[];
+}
+
+export interface Dispatcher {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  host: string;
+  /** The monitoring page: `url + '/admin/webhooks'`. */
+  adminUrl: string;
+  /** The dev key, when no `apiKeys` were given. */
+  devKey: string | undefined;
+  /** Stops taking requests and deliveries, lets attempts in flight finish (or releases them), closes the database. */
+  close(): Promise<void>;
+}
+
+export const DEV_USER = 'user_dev';
+const DEFAULT_PORT = 4000;
+const DEFAULT_CONCURRENCY = 64;
+
+/**
+ * Starts the offline emulator of the V2K platform's webhook side (SPEC §3, §4): the REST
+ * API, the SQLite store and the delivery worker. Use it inside test suites; `close()` it after.
+ */
+export async function createDispatcher(options: DispatcherOptions): Promise<Dispatcher> {
+  const settings = checkOptions(options);
+  const now = options.now ?? Date.now;
+  const warn = options.logger?.warn ?? ((message: string) => process.emitWarning(message, 'V2kDispatcherWarning'));
+  const onError = (error: unknown): void => warn(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  const store = createStore({ path: options.dbPath, now });
+
+  try {
+    const { users, devKey } = resolveKeys(options.apiKeys, store);
+    const worker = createWorker({
+      store,
+      now,
+      timeScale: settings.timeScale,
+      rateLimit: settings.rateLimit,
+      concurrency: settings.concurrency,
+      onError,
+      onAttempt(info) {
+        options.onAttempt?.(info);
+        options.logger?.attempt?.(info);
+      },
+    });
+    const app: DispatcherContext = { store, now, wake: () => worker.wake(), settings };
+    const router = createRouter([
+      ...healthRoutes(),
+      ...webhookRoutes(app),
+      ...deliveryRoutes(app),
+      ...eventRoutes(app),
+      ...adminRoutes(app),
+      ...(options.routes ?? []),
+    ]);
+    const server = createApiServer({ router, authenticate: (key) => users.get(key), onError });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, settings.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }).catch((error: unknown) => {
+      const code = (error as { code?: string }).code;
+      throw new V2kError(`Cannot listen on ${settings.host}:${settings.port}: ${code ?? String(error)}.`, {
+        code: 'listen_failed',
+        hint: code === 'EADDRINUSE' ? 'Another program uses this port: pass --port with a free one (or 0 for any).' : undefined,
+        cause: error,
+      });
+    });
+    server.on('error', onError);
+    worker.start();
+
+    const port = (server.address() as AddressInfo).port;
+    const hostForUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+    const url = `http://${hostForUrl}:${port}`;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      host: settings.host,
+      adminUrl: `${url}/admin/webhooks`,
+      devKey,
+      close() {
+        closing ??= (async () => {
+          const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          // In-flight attempts get the time an attempt may take (the scaled timeout), capped, before being released.
+          await worker.stop(Math.min(2_000, scaled(ATTEMPT_TIMEOUT_MS, settings.timeScale)));
+          server.closeAllConnections();
+          await serverClosed;
+          store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+function checkOptions(options: DispatcherOptions) {
+  const fail = (message: string): never => {
+    throw new V2kError(message, { code: 'invalid_option', exitCode: 2 });
+  };
+  if (typeof options.dbPath !== 'string' || options.dbPath === '') fail('dbPath is required: the SQLite file of the dispatcher.');
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`port must be a whole number from 0 to 65535 (got ${port}).`);
+  const timeScale = options.timeScale ?? 1;
+  if (!(typeof timeScale === 'number' && Number.isFinite(timeScale) && timeScale > 0)) fail(`timeScale must be a number above 0 (got ${timeScale}).`);
+  const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (!Number.isInteger(rateLimit) || rateLimit < 0) fail(`rateLimit must be a whole number, 0 for no limit (got ${rateLimit}).`);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) fail(`concurrency must be a whole number above 0 (got ${concurrency}).`);
+  return { port, host: options.host ?? '127.0.0.1', timeScale, rateLimit, concurrency };
+}
+
+function resolveKeys(apiKeys: DispatcherOptions['apiKeys'], store: ReturnType<typeof createStore>) {
+  const users = new Map<string, string>();
+  if (apiKeys && apiKeys.length > 0) {
+    for (const { key, user } of apiKeys) {
+      if (!key || !user || /\s/.test(key) || /\s/.test(user)) {
+        throw new V2kError('Each API key needs a key and a user, without spaces (KEY:USER).', { code: 'invalid_option', exitCode: 2 });
+      }
+      users.set(key, user);
+    }
+    return { users, devKey: undefined };
+  }
+  const devKey = store.transaction(() => {
+    const existing = store.keys.findDevKey();
+    if (existing) return existing.key;
+    const key = `v2k_dev_${randomBytes(16).toString('hex')}`;
+    store.keys.insertDevKey(key, DEV_USER);
+    return key;
+  });
+  users.set(devKey, DEV_USER);
+  return { users, devKey };
+}

@@ -1,0 +1,79 @@
+/**
+ * The delivery rules of SPEC §4, each in exactly one place. Every duration here is in
+ * unscaled milliseconds; `scaled()` applies `--time-scale`.
+ */
+
+/** Delays before attempts 2, 3 and 4 (the guide's retry logic). */
+export const RETRY_DELAYS_MS = [2_000, 4_000, 8_000] as const;
+/** Attempt 1 plus one per retry delay. */
+export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+/** A delivery attempt that has not answered within this is a failure. */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+/** Consecutive failed attempts after which a webhook is disabled. */
+export const DISABLE_AFTER_FAILURES = 10;
+/** The rate window and its default size: attempts per webhook per window. */
+export const RATE_WINDOW_MS = 60_000;
+export const DEFAULT_RATE_LIMIT = 100;
+/** At most this many webhooks per user. */
+export const MAX_WEBHOOKS_PER_USER = 10;
+/** Request bodies over this are answered 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** How much of a receiver's answer an attempt keeps. */
+export const RESPONSE_BODY_LIMIT = 4096;
+
+export function scaled(ms: number, timeScale: number): number {
+  return Math.max(0, Math.round(ms * timeScale));
+}
+
+/** Success is any 2xx within the timeout; 3xx, 4xx, 5xx fail (redirects are not followed). */
+export function isSuccess(statusCode: number | null): boolean {
+  return statusCode !== null && statusCode >= 200 && statusCode < 300;
+}
+
+/** Delay before the attempt that follows failed attempt `attempt` (1-based), or undefined when it was the last. */
+export function retryDelayAfter(attempt: number, timeScale: number): number | undefined {
+  const delay = RETRY_DELAYS_MS[attempt - 1];
+  return delay === undefined ? undefined : scaled(delay, timeScale);
+}
+
+/** How long a claimed delivery stays leased: the attempt's timeout plus room to record the result. */
+export function leaseDuration(timeScale: number): number {
+  const timeout = scaled(ATTEMPT_TIMEOUT_MS, timeScale);
+  return timeout + Math.max(1_000, timeout);
+}
+
+/**
+ * The rate window: at most `limit` attempts per webhook in any window of `windowMs` (a sliding
+ * log). Attempts over it wait for room; they are never dropped and never count as failures.
+ */
+export interface RateWindow {
+  /** Records an attempt starting at `at` when there is room and returns undefined; else the time room opens. */
+  take(webhookId: string, at: number): number | undefined;
+  /** Seeds the log with attempts made before a restart. */
+  seed(webhookId: string, times: readonly number[]): void;
+}
+
+export function createRateWindow(limit: number, windowMs: number): RateWindow {
+  const logs = new Map<string, number[]>();
+  const prune = (log: number[], at: number): void => {
+    while (log.length > 0 && (log[0] as number) <= at - windowMs) log.shift();
+  };
+  return {
+    take(webhookId, at) {
+      if (limit <= 0) return undefined;
+      let log = logs.get(webhookId);
+      if (!log) logs.set(webhookId, (log = []));
+      prune(log, at);
+      if (log.length < limit) {
+        log.push(at);
+        return undefined;
+      }
+      return (log[log.length - limit] as number) + windowMs;
+    },
+    seed(webhookId, times) {
+      if (limit <= 0 || times.length === 0) return;
+      const log = [...(logs.get(webhookId) ?? []), ...times].sort((a, b) => a - b);
+      logs.set(webhookId, log.slice(-limit));
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { DeliveryStatus } from '../../core/api-types.js';
+import type { Db } from './db.js';
+import type { DeliveryRow } from './rows.js';
+
+/** A delivery claimed by the worker, with what it needs to send it. */
+export interface ClaimedDelivery {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  attempt_count: number;
+  url: string;
+  secret: string;
+  body: Buffer;
+}
+
+const DELIVERY_COLUMNS = `d.id, d.webhook_id, d.event_id, e.type AS event_type, d.status, d.attempt_count, d.next_attempt_at, d.created_at`;
+
+/**
+ * The delivery queue, one named statement per operation (claim due, finish, retry, defer,
+ * release, reclaim expired leases, cancel). Every write made after an attempt checks the lease
+ * token, so a delivery whose lease was reclaimed cannot be finished twice by a stale worker.
+ */
+export function deliveryQueries(db: Db, now: () => number) {
+  const insert = db.prepare(`
+    INSERT INTO deliveries (id, webhook_id, event_id, status, next_attempt_at, created_at, updated_at)
+    VALUES (@id, @webhookId, @eventId, 'pending', @now, @now, @now)`);
+  const claimDue = db
+    .prepare(`
+      UPDATE deliveries SET lease_token = @token, lease_expires_at = @until, updated_at = @now
+      WHERE seq IN (
+        SELECT d.seq FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+        WHERE d.status = 'pending' AND d.lease_token IS NULL AND d.next_attempt_at <= @now
+          AND w.is_active = 1 AND w.deleted_at IS NULL
+        ORDER BY d.next_attempt_at, d.seq LIMIT @limit)
+      RETURNING id`)
+    .pluck();
+  const claimed = db.prepare(`
+    SELECT d.id, d.webhook_id, d.event_id, e.type AS event_type, d.attempt_count, w.url, w.secret, e.body
+    FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
+    WHERE d.lease_token = ? ORDER BY d.next_attempt_at, d.seq`);
+  const finish = db.prepare(`
+    UPDATE deliveries SET status = @status, attempt_count = @attempts, next_attempt_at = NULL,
+      lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+    WHERE id = @id AND lease_token = @token AND status = 'pending'`);
+  const retry = db.prepare(`
+    UPDATE deliveries SET attempt_count = @attempts, next_attempt_at = @at, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+    WHERE id = @id AND lease_token = @token AND status = 'pending'`);
+  const defer = db.prepare(`
+    UPDATE deliveries SET next_attempt_at = @at, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+    WHERE id = @id AND lease_token = @token`);
+  const release = db.prepare(`
+    UPDATE deliveries SET lease_token = NULL, lease_expires_at = NULL, updated_at = @now WHERE id = @id AND lease_token = @token`);
+  const reclaimExpired = db.prepare(`
+    UPDATE deliveries SET lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+    WHERE lease_token IS NOT NULL AND lease_expires_at <= @now`);
+  const cancelPending = db.prepare(`
+    UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+    WHERE webhook_id = @webhookId AND status = 'pending'`);
+  const nextDueAt = db
+    .prepare(`
+      SELECT min(d.next_attempt_at) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+      WHERE d.status = 'pending' AND d.lease_token IS NULL AND w.is_active = 1 AND w.deleted_at IS NULL`)
+    .pluck();
+  const nextLeaseExpiry = db.prepare(`SELECT min(lease_expires_at) FROM deliveries WHERE lease_token IS NOT NULL`).pluck();
+  const getForWebhook = db.prepare(`
+    SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ? AND d.webhook_id = ?`);
+  const listForWebhook = db.prepare(`
+    SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
+    WHERE d.webhook_id = @webhookId AND (@status IS NULL OR d.status = @status)
+    ORDER BY d.seq DESC LIMIT @limit`);
+  const recent = db.prepare(`
+    SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id ORDER BY d.seq DESC LIMIT ?`);
+  const countByStatus = db.prepare(`SELECT status, count(*) AS n FROM deliveries GROUP BY status`);
+
+  return {
+    insert: (delivery: { id: string; webhookId: string; eventId: string }): void => void insert.run({ ...delivery, now: now() }),
+    /** Leases up to `limit` due deliveries of active webhooks, oldest first. */
+    claimDue(limit: number, token: string, until: number): ClaimedDelivery[] {
+      const ids = claimDue.all({ token, until, limit, now: now() });
+      return ids.length === 0 ? [] : (claimed.all(token) as ClaimedDelivery[]);
+    },
+    /** Ends a leased delivery: succeeded or failed. False when the lease was lost or it was cancelled meanwhile. */
+    finish: (id: string, token: string, status: 'succeeded' | 'failed', attempts: number): boolean =>
+      finish.run({ id, token, status, attempts, now: now() }).changes > 0,
+    scheduleRetry: (id: string, token: string, attempts: number, at: number): boolean =>
+      retry.run({ id, token, attempts, at, now: now() }).changes > 0,
+    /** Puts a delivery back without an attempt (rate window full) until `at`. */
+    defer: (id: string, token: string, at: number): void => void defer.run({ id, token, at, now: now() }),
+    release: (id: string, token: string): void => void release.run({ id, token, now: now() }),
+    /** Frees the leases of a worker that died or hung; those deliveries go out again (at least once). */
+    reclaimExpired: (): number => reclaimExpired.run({ now: now() }).changes,
+    cancelPending: (webhookId: string): number => cancelPending.run({ webhookId, now: now() }).changes,
+    nextDueAt: (): number | null => nextDueAt.get() as number | null,
+    nextLeaseExpiry: (): number | null => nextLeaseExpiry.get() as number | null,
+    getForWebhook: (id: string, webhookId: string): DeliveryRow | undefined => getForWebhook.get(id, webhookId) as DeliveryRow | undefined,
+    /** Newest first. */
+    listForWebhook: (webhookId: string, status: DeliveryStatus | null, limit: number): DeliveryRow[] =>
+      listForWebhook.all({ webhookId, status, limit }) as DeliveryRow[],
+    /** Newest first, every webhook (for an overview). */
+    recent: (limit: number): DeliveryRow[] => recent.all(limit) as DeliveryRow[],
+    countByStatus: (): Record<DeliveryStatus, number> => {
+      const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, failed: 0, cancelled: 0 };
+      for (const row of countByStatus.all() as Array<{ status: DeliveryStatus; n: number }>) counts[row.status] = row.n;
+      return counts;
+    },
+  };
+}
+
+export type DeliveryQueries = ReturnType<typeof deliveryQueries>;

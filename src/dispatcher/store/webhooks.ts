@@ -1,0 +1,73 @@
+import type { Db } from './db.js';
+import type { WebhookRow } from './rows.js';
+
+export interface NewWebhook {
+  id: string;
+  userId: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  secret: string;
+}
+
+export interface WebhookChanges {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  isActive?: boolean;
+}
+
+/** Webhooks of every user; deleted ones are kept (soft delete) so their deliveries stay readable. */
+export function webhookQueries(db: Db, now: () => number) {
+  const insert = db.prepare(`
+    INSERT INTO webhooks (id, user_id, url, events, description, secret, created_at, updated_at)
+    VALUES (@id, @userId, @url, @events, @description, @secret, @now, @now)`);
+  const countForUser = db.prepare(`SELECT count(*) FROM webhooks WHERE user_id = ? AND deleted_at IS NULL`).pluck();
+  const listForUser = db.prepare(`SELECT * FROM webhooks WHERE user_id = ? AND deleted_at IS NULL ORDER BY seq`);
+  const getForUser = db.prepare(`SELECT * FROM webhooks WHERE id = ? AND user_id = ? AND deleted_at IS NULL`);
+  const getById = db.prepare(`SELECT * FROM webhooks WHERE id = ?`);
+  const listAll = db.prepare(`SELECT * FROM webhooks WHERE deleted_at IS NULL ORDER BY seq`);
+  const activeForUser = db.prepare(`SELECT * FROM webhooks WHERE user_id = ? AND deleted_at IS NULL AND is_active = 1 ORDER BY seq`);
+  const softDelete = db.prepare(`UPDATE webhooks SET deleted_at = @now, is_active = 0, updated_at = @now WHERE id = @id`);
+  const setSecret = db.prepare(`UPDATE webhooks SET secret = @secret, updated_at = @now WHERE id = @id`);
+  const addFailure = db
+    .prepare(`UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = ? AND is_active = 1 RETURNING consecutive_failures`)
+    .pluck();
+  const resetFailures = db.prepare(`UPDATE webhooks SET consecutive_failures = 0 WHERE id = ? AND consecutive_failures <> 0`);
+  const disable = db.prepare(
+    `UPDATE webhooks SET is_active = 0, disabled_reason = @reason, updated_at = @now WHERE id = @id AND is_active = 1`,
+  );
+
+  return {
+    insert(webhook: NewWebhook): WebhookRow {
+      insert.run({ ...webhook, events: JSON.stringify(webhook.events), now: now() });
+      return getById.get(webhook.id) as WebhookRow;
+    },
+    countForUser: (userId: string): number => countForUser.get(userId) as number,
+    listForUser: (userId: string): WebhookRow[] => listForUser.all(userId) as WebhookRow[],
+    /** Undefined for an unknown id and for another user's webhook alike (SPEC §3: 404). */
+    getForUser: (id: string, userId: string): WebhookRow | undefined => getForUser.get(id, userId) as WebhookRow | undefined,
+    getById: (id: string): WebhookRow | undefined => getById.get(id) as WebhookRow | undefined,
+    listAll: (): WebhookRow[] => listAll.all() as WebhookRow[],
+    activeForUser: (userId: string): WebhookRow[] => activeForUser.all(userId) as WebhookRow[],
+    update(id: string, changes: WebhookChanges): void {
+      const sets: string[] = ['updated_at = @now'];
+      const params: Record<string, unknown> = { id, now: now() };
+      if (changes.url !== undefined) (sets.push('url = @url'), (params.url = changes.url));
+      if (changes.events !== undefined) (sets.push('events = @events'), (params.events = JSON.stringify(changes.events)));
+      if (changes.description !== undefined) (sets.push('description = @description'), (params.description = changes.description));
+      if (changes.isActive === true) sets.push('is_active = 1', 'disabled_reason = NULL', 'consecutive_failures = 0');
+      if (changes.isActive === false) sets.push('is_active = 0', 'disabled_reason = NULL');
+      db.prepare(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = @id`).run(params);
+    },
+    softDelete: (id: string): void => void softDelete.run({ id, now: now() }),
+    setSecret: (id: string, secret: string): void => void setSecret.run({ id, secret, now: now() }),
+    /** Adds one consecutive failure to an active webhook; the new count, or undefined when it is not active. */
+    addFailure: (id: string): number | undefined => addFailure.get(id) as number | undefined,
+    resetFailures: (id: string): void => void resetFailures.run(id),
+    /** True when this call disabled it (it was active). */
+    disable: (id: string, reason: string | null): boolean => disable.run({ id, reason, now: now() }).changes > 0,
+  };
+}
+
+export type WebhookQueries = ReturnType<typeof webhookQueries>;

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { generateTestHeaders } from '../core/signature.js';
+import { USER_AGENT } from '../core/version.js';
+import {
+  ATTEMPT_TIMEOUT_MS,
+  DISABLE_AFTER_FAILURES,
+  MAX_ATTEMPTS,
+  RATE_WINDOW_MS,
+  createRateWindow,
+  isSuccess,
+  leaseDuration,
+  retryDelayAfter,
+  scaled,
+} from './policy.js';
+import { createSender, type SendResult } from './sender.js';
+import { iso, type ClaimedDelivery, type Store } from './store/index.js';
+
+/** One line of the dispatcher's log: an attempt and what became of its delivery. */
+export interface AttemptInfo {
+  type: 'attempt';
+  at: string;
+  deliveryId: string;
+  webhookId: string;
+  eventId: string;
+  event: string;
+  url: string;
+  attempt: number;
+  maxAttempts: number;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  /** `retrying`: another attempt is scheduled at `nextAttemptAt`. `cancelled`: the webhook was disabled or deleted meanwhile. */
+  outcome: 'succeeded' | 'retrying' | 'failed' | 'cancelled';
+  nextAttemptAt: string | null;
+  /** True on the attempt that disabled the webhook (its 10th consecutive failure). */
+  webhookDisabled: boolean;
+}
+
+export interface WorkerOptions {
+  store: Store;
+  now: () => number;
+  timeScale: number;
+  rateLimit: number;
+  concurrency: number;
+  onAttempt(info: AttemptInfo): void;
+  onError(error: unknown): void;
+}
+
+/** Longest sleep between two looks at the queue, whatever the clock says. */
+const MAX_IDLE_MS = 1_000;
+
+/**
+ * The delivery engine: claims due deliveries under a lease, sends them signed, records each
+ * attempt and its consequences in one short transaction (never held across the HTTP call).
+ */
+export function createWorker(options: WorkerOptions) {
+  const { store, now, timeScale, concurrency } = options;
+  const timeoutMs = scaled(ATTEMPT_TIMEOUT_MS, timeScale);
+  const windowMs = scaled(RATE_WINDOW_MS, timeScale);
+  const leaseMs = leaseDuration(timeScale);
+  const rate = createRateWindow(options.rateLimit, windowMs);
+  const sender = createSender({ timeoutMs, connections: concurrency });
+  const shutdown = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
+  let running = false;
+  let ticking = false;
+  let again = false;
+  let lastReclaim = 0;
+
+  function schedule(delayMs: number): void {
+    if (!running) return;
+    const at = Date.now() + Math.max(0, delayMs);
+    if (timer !== undefined && timerAt <= at) return;
+    clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAt = Infinity;
+      tick();
+    }, Math.max(0, delayMs));
+  }
+
+  function tick(): void {
+    if (!running) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      do {
+        again = false;
+        pump();
+      } while (again && running);
+    } catch (error) {
+      options.onError(error);
+      schedule(MAX_IDLE_MS);
+    } finally {
+      ticking = false;
+    }
+  }
+
+  function pump(): void {
+    const current = now();
+    if (current - lastReclaim >= Math.min(leaseMs / 2, MAX_IDLE_MS)) {
+      store.deliveries.reclaimExpired();
+      lastReclaim = current;
+    }
+    const room = concurrency - inFlight.size;
+    if (room <= 0) return; // a finishing attempt calls tick()
+    const token = randomUUID();
+    const claimed = store.deliveries.claimDue(room, token, current + leaseMs);
+    for (const delivery of claimed) {
+      const waitUntil = rate.take(delivery.webhook_id, current);
+      if (waitUntil !== undefined) {
+        store.deliveries.defer(delivery.id, token, waitUntil); // the window is full: wait, not a failure
+        continue;
+      }
+      const job = attempt(delivery, token).finally(() => {
+        inFlight.delete(job);
+        tick();
+      });
+      inFlight.add(job);
+    }
+    if (claimed.length >= room) {
+      again = true;
+      return;
+    }
+    const next = store.deliveries.nextDueAt();
+    const nextLease = store.deliveries.nextLeaseExpiry();
+    const wake = Math.min(next ?? Infinity, nextLease ?? Infinity) - now();
+    schedule(Math.min(MAX_IDLE_MS, Math.max(0, wake)));
+  }
+
+  async function attempt(delivery: ClaimedDelivery, token: string): Promise<void> {
+    const number = delivery.attempt_count + 1;
+    const startedAt = now();
+    const headers = generateTestHeaders({
+      payload: delivery.body,
+      secret: delivery.secret,
+      timestamp: Math.floor(startedAt / 1000),
+      deliveryId: delivery.id,
+      eventId: delivery.event_id,
+      event: delivery.event_type,
+      attempt: number,
+      userAgent: USER_AGENT,
+    });
+    let result: SendResult;
+    try {
+      result = await sender.send({ url: delivery.url, headers, body: delivery.body, signal: shutdown.signal });
+    } catch (error) {
+      // Stopping: the attempt did not finish, so it is not recorded; the delivery goes out again after a restart.
+      safely(() => store.deliveries.release(delivery.id, token));
+      if (!shutdown.signal.aborted) options.onError(error);
+      return;
+    }
+    let info: AttemptInfo | undefined;
+    try {
+      info = record(delivery, token, number, startedAt, result);
+    } catch (error) {
+      options.onError(error);
+      return;
+    }
+    options.onAttempt(info);
+  }
+
+  /** Everything an attempt changes, in one transaction: the attempt log, the delivery, the webhook's failure count. */
+  function record(delivery: ClaimedDelivery, token: string, number: number, startedAt: number, result: SendResult): AttemptInfo {
+    const ok = isSuccess(result.statusCode) && result.error === null;
+    return store.transaction(() => {
+      store.attempts.insert({
+        delivery_id: delivery.id,
+        webhook_id: delivery.webhook_id,
+        number,
+        at: startedAt,
+        status_code: result.statusCode,
+        duration_ms: result.durationMs,
+        error: result.error ?? (ok ? null : `HTTP ${result.statusCode}`),
+        response_body: result.responseBody,
+      });
+      let outcome: AttemptInfo['outcome'];
+      let nextAttemptAt: number | null = null;
+      let webhookDisabled = false;
+      if (ok) {
+        outcome = store.deliveries.finish(delivery.id, token, 'succeeded', number) ? 'succeeded' : 'cancelled';
+        store.webhooks.resetFailures(delivery.webhook_id);
+      } else {
+        const delay = retryDelayAfter(number, timeScale);
+        if (delay === undefined) {
+          outcome = store.deliveries.finish(delivery.id, token, 'failed', number) ? 'failed' : 'cancelled';
+        } else {
+          nextAttemptAt = now() + delay;
+          outcome = store.deliveries.scheduleRetry(delivery.id, token, number, nextAttemptAt) ? 'retrying' : 'cancelled';
+        }
+        const failures = store.webhooks.addFailure(delivery.webhook_id);
+        if (failures !== undefined && failures >= DISABLE_AFTER_FAILURES) {
+          webhookDisabled = store.webhooks.disable(delivery.webhook_id, 'consecutive_failures');
+          store.deliveries.cancelPending(delivery.webhook_id);
+          if (outcome === 'retrying') {
+            outcome = 'cancelled';
+            nextAttemptAt = null;
+          }
+        }
+      }
+      if (outcome === 'cancelled') nextAttemptAt = null;
+      return {
+        type: 'attempt',
+        at: iso(startedAt),
+        deliveryId: delivery.id,
+        webhookId: delivery.webhook_id,
+        eventId: delivery.event_id,
+        event: delivery.event_type,
+        url: delivery.url,
+        attempt: number,
+        maxAttempts: MAX_ATTEMPTS,
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        error: ok ? null : (result.error ?? `HTTP ${result.statusCode}`),
+        outcome,
+        nextAttemptAt: nextAttemptAt === null ? null : iso(nextAttemptAt),
+        webhookDisabled,
+      };
+    });
+  }
+
+  function safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      options.onError(error);
+    }
+  }
+
+  return {
+    /** Frees leases left by a previous run that died, refills the rate window, and starts the loop. */
+    start(): void {
+      store.deliveries.reclaimExpired();
+      lastReclaim = now();
+      const since = now() - windowMs;
+      for (const row of store.attempts.startedSince(since)) rate.seed(row.webhook_id, [row.at]);
+      running = true;
+      tick();
+    },
+    wake(): void {
+      if (running) schedule(0);
+    },
+    /**
+     * Stops claiming, lets in-flight attempts finish for up to `graceMs`, then aborts the rest
+     * and releases their leases (they go out again on the next start).
+     */
+    async stop(graceMs: number): Promise<void> {
+      running = false;
+      clearTimeout(timer);
+      timer = undefined;
+      if (inFlight.size > 0) {
+        let graceTimer: NodeJS.Timeout | undefined;
+        const grace = new Promise<void>((resolve) => {
+          graceTimer = setTimeout(resolve, graceMs);
+        });
+        await Promise.race([Promise.allSettled([...inFlight]), grace]);
+        clearTimeout(graceTimer);
+        shutdown.abort();
+        await Promise.allSettled([...inFlight]);
+      }
+      await sender.close().catch(options.onError);
+    },
+  };
+}
+
+export type Worker = ReturnType<typeof createWorker>;
