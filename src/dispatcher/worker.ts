@@ -118,7 +118,7 @@ export function createWorker(options: WorkerOptions) {
         store.deliveries.defer(delivery.id, token, waitUntil); // the window is full: wait, not a failure
         continue;
       }
-      const job = attempt(delivery, token).finally(() => {
+      const job = attempt(delivery, token, current).finally(() => {
         inFlight.delete(job);
         tick();
       });
@@ -134,9 +134,9 @@ export function createWorker(options: WorkerOptions) {
     schedule(Math.min(MAX_IDLE_MS, Math.max(0, wake)));
   }
 
-  async function attempt(delivery: ClaimedDelivery, token: string): Promise<void> {
+  /** `startedAt` is the time the rate window counted this attempt at. */
+  async function attempt(delivery: ClaimedDelivery, token: string, startedAt: number): Promise<void> {
     const number = delivery.attempt_count + 1;
-    const startedAt = now();
     const headers = generateTestHeaders({
       payload: delivery.body,
       secret: delivery.secret,
@@ -236,7 +236,7 @@ export function createWorker(options: WorkerOptions) {
   return {
     /** Frees leases left by a previous run that died, refills the rate window, and starts the loop. */
     start(): void {
-      store.deliveries.reclaimExpired();
+      store.deliveries.releaseAll();
       lastReclaim = now();
       const since = now() - windowMs;
       for (const row of store.attempts.startedSince(since)) rate.seed(row.webhook_id, [row.at]);

@@ -54,6 +54,8 @@ export function deliveryQueries(db: Db, now: () => number) {
   const reclaimExpired = db.prepare(`
     UPDATE deliveries SET lease_token = NULL, lease_expires_at = NULL, updated_at = @now
     WHERE lease_token IS NOT NULL AND lease_expires_at <= @now`);
+  const releaseAll = db.prepare(`
+    UPDATE deliveries SET lease_token = NULL, lease_expires_at = NULL, updated_at = @now WHERE lease_token IS NOT NULL`);
   const cancelPending = db.prepare(`
     UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
     WHERE webhook_id = @webhookId AND status = 'pending'`);
@@ -90,6 +92,8 @@ export function deliveryQueries(db: Db, now: () => number) {
     release: (id: string, token: string): void => void release.run({ id, token, now: now() }),
     /** Frees the leases of a worker that died or hung; those deliveries go out again (at least once). */
     reclaimExpired: (): number => reclaimExpired.run({ now: now() }).changes,
+    /** At start: the database is this process's alone, so every lease left in it belongs to a run that died. */
+    releaseAll: (): number => releaseAll.run({ now: now() }).changes,
     cancelPending: (webhookId: string): number => cancelPending.run({ webhookId, now: now() }).changes,
     nextDueAt: (): number | null => nextDueAt.get() as number | null,
     nextLeaseExpiry: (): number | null => nextLeaseExpiry.get() as number | null,
