@@ -1,13 +1,58 @@
 import type { DispatcherContext } from '../context.js';
+import { HttpError, notFound } from '../http/errors.js';
 import type { Route } from '../http/router.js';
+import { toDelivery } from '../store/index.js';
+import { buildOverview } from './overview.js';
+import { DASHBOARD_CSP, DASHBOARD_HTML } from './page.js';
+
+const PAGE_HEADERS = {
+  'content-security-policy': DASHBOARD_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const WEBHOOK_ID = /^wh_[A-Za-z0-9]{1,64}$/;
 
 /**
- * The monitoring page's routes (SPEC §4 `/admin/webhooks`, issue 6), mounted after the API.
- * Read-only figures come from `app.store`: `webhooks.listAll()`, `stats.forWebhook(id)`,
- * `deliveries.recent(n)` / `listForWebhook(...)`, `attempts.failedRecent(id | null, n)`,
- * `deliveries.countByStatus()`. A handler may return `undefined` after writing `res` itself
- * (for a stream such as Server-Sent Events). Never show a webhook's secret.
+ * The monitoring page (SPEC §4 `/admin/webhooks`, issue 6) and the JSON it polls. Open like
+ * /healthz: the dispatcher binds to loopback and the page is an operator's view across users.
+ * Never a secret: the overview is built field by field, not from whole rows.
  */
-export function adminRoutes(_app: DispatcherContext): Route[] {
-  return [];
+export function adminRoutes(app: DispatcherContext): Route[] {
+  const { store } = app;
+  const page = (): { status: number; body: string; contentType: string; headers: Record<string, string> } => ({
+    status: 200,
+    body: DASHBOARD_HTML,
+    contentType: 'text/html; charset=utf-8',
+    headers: PAGE_HEADERS,
+  });
+  return [
+    { method: 'GET', path: '/admin/webhooks', auth: 'none', handler: page },
+    { method: 'GET', path: '/admin', auth: 'none', handler: page },
+    {
+      method: 'GET',
+      path: '/admin/api/overview',
+      auth: 'none',
+      handler(req) {
+        const webhook = req.query.get('webhook') || null;
+        if (webhook !== null && !WEBHOOK_ID.test(webhook)) {
+          throw new HttpError(400, 'validation_failed', 'The webhook filter must be a webhook id such as wh_abc123.');
+        }
+        if (webhook !== null && !store.webhooks.getById(webhook)) throw notFound(`webhook ${webhook}`);
+        return { status: 200, json: buildOverview(store, webhook, app.now()), headers: { 'cache-control': 'no-store' } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/api/webhooks/:id/deliveries/:deliveryId',
+      auth: 'none',
+      handler(req) {
+        const row = store.deliveries.getForWebhook(req.params.deliveryId ?? '', req.params.id ?? '');
+        if (!row) throw notFound(`delivery ${req.params.deliveryId} of webhook ${req.params.id}`);
+        const attempts = store.attempts.forDeliveries([row.id]).get(row.id) ?? [];
+        return { status: 200, json: toDelivery(row, attempts), headers: { 'cache-control': 'no-store' } };
+      },
+    },
+  ];
 }

@@ -2,7 +2,9 @@
 // inline, so the dispatcher serves it with no build step and no file lookups (the CLI is bundled).
 // It polls /admin/api/overview every 2 s and rewrites table bodies in place, so the filter, the
 // opened deliveries and the scroll position survive each refresh. Every value a user typed is
-// put in the page with textContent, never as markup.
+// put in the page with textContent, never as markup; the Content-Security-Policy lets only this
+// exact script run, so even markup that slipped through could not execute.
+import { createHash } from 'node:crypto';
 
 const STYLE = `
 :root { color-scheme: light dark; --fg: #1d2330; --muted: #5d6677; --bg: #f6f7fb; --card: #fff; --line: #dde1ea;
@@ -29,7 +31,7 @@ select { font: inherit; padding: .3rem .5rem; max-width: 22rem; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: .8rem; white-space: nowrap; }
-td.num, th.num { text-align: right; }
+td.num, th.num { text-align: right; white-space: nowrap; }
 .url { word-break: break-all; }
 .desc { color: var(--muted); font-size: .85rem; }
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; }
@@ -116,7 +118,9 @@ async function toggle(id) {
 }
 
 async function loadAttempts(id) {
-  const res = await fetch('/admin/api/deliveries/' + encodeURIComponent(id), { cache: 'no-store' });
+  const delivery = last && last.recentDeliveries.find((d) => d.id === id);
+  if (!delivery) return;
+  const res = await fetch('/admin/api/webhooks/' + encodeURIComponent(delivery.webhookId) + '/deliveries/' + encodeURIComponent(id), { cache: 'no-store' });
   if (res.ok) state.attempts.set(id, (await res.json()).attempts);
 }
 
@@ -181,6 +185,19 @@ $('filter').addEventListener('change', (e) => {
 refresh();
 setInterval(() => { if (!document.hidden) refresh(); }, 2000);
 `;
+
+const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  `script-src ${hash(SCRIPT)}`,
+  `style-src ${hash(STYLE)}`,
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">

@@ -1,0 +1,165 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Delivery, WebhookWithSecret, WebhookWithStats } from '../../src/core/api-types.js';
+import { EVENT_CATALOG } from '../../src/core/events.js';
+import { startDispatcher, type RunningDispatcher } from '../helpers/dispatcher.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+
+// The monitoring page in a real Chromium (Debian's, never a downloaded one) against a real
+// dispatcher process with real receivers: some deliveries succeed, some fail and are retried.
+
+const CHROMIUM = '/usr/bin/chromium';
+const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const HOSTILE_DESCRIPTION = `<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">`;
+
+let dispatcher: RunningDispatcher;
+let good: Receiver;
+let bad: Receiver;
+let browser: Browser;
+let page: Page;
+let hooks: { good: WebhookWithSecret; bad: WebhookWithSecret };
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(dispatcher.url + path, {
+    method,
+    headers: { authorization: `Bearer ${dispatcher.apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+const emit = (event: 'trade.completed' | 'alert.triggered') =>
+  api<{ id: string; deliveries: number }>('POST', '/api/events', { event, data: EVENT_CATALOG[event].sample.data });
+
+async function settled(webhookId: string): Promise<Delivery[]> {
+  for (let i = 0; i < 200; i++) {
+    const { data } = await api<{ data: Delivery[] }>('GET', `/api/webhooks/${webhookId}/deliveries`);
+    if (data.length > 0 && data.every((d) => d.status !== 'pending')) return data;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`deliveries of ${webhookId} did not settle`);
+}
+
+const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
+const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`);
+
+describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => {
+  beforeAll(async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    // 0.01: the 2/4/8 s retries take 20/40/80 ms, so a failing delivery ends within a second.
+    [dispatcher, good, bad] = await Promise.all([startDispatcher({ timeScale: 0.01 }), startReceiver({ status: 200, body: 'ok' }), startReceiver({ status: 500, body: 'receiver is broken' })]);
+    hooks = {
+      good: await api<WebhookWithSecret>('POST', '/api/webhooks', { url: good.url, events: ['*'], description: HOSTILE_DESCRIPTION }),
+      bad: await api<WebhookWithSecret>('POST', '/api/webhooks', { url: bad.url, events: ['trade.completed'], description: 'always 500' }),
+    };
+    await emit('trade.completed');
+    await emit('trade.completed');
+    await emit('alert.triggered');
+    await Promise.all([settled(hooks.good.id), settled(hooks.bad.id)]);
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(dispatcher.adminUrl);
+    await page.waitForSelector(`#webhooks tr[data-webhook="${hooks.bad.id}"]`);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([dispatcher?.stop(), good?.close(), bad?.close()]);
+  });
+
+  it('shows per webhook the same figures as the API', async () => {
+    for (const hook of [hooks.good, hooks.bad]) {
+      const { stats } = await api<WebhookWithStats>('GET', `/api/webhooks/${hook.id}`);
+      const row = page.locator(`#webhooks tr[data-webhook="${hook.id}"]`);
+      const cell = (field: string) => row.locator(`[data-field="${field}"]`).textContent();
+      expect(await cell('deliveries')).toBe(String(stats.deliveries));
+      expect(await cell('successRate')).toBe(pct(stats.successRate));
+      expect(await cell('failureRate')).toBe(pct(stats.successRate === null ? null : 1 - stats.successRate));
+      expect(await cell('avgResponseMs')).toBe(ms(stats.avgResponseMs));
+      expect(await cell('p95ResponseMs')).toBe(ms(stats.p95ResponseMs));
+      expect(await row.textContent()).toContain(hook.url);
+    }
+    // The failing webhook: 2 deliveries, 4 attempts each, all failed.
+    expect(await page.locator(`#webhooks tr[data-webhook="${hooks.bad.id}"] [data-field="successRate"]`).textContent()).toBe('0.0 %');
+    expect(bad.requests).toHaveLength(8);
+  });
+
+  it('keeps what a user typed as inert text', async () => {
+    const description = page.locator(`#webhooks tr[data-webhook="${hooks.good.id}"] .desc`);
+    expect(await description.textContent()).toBe(HOSTILE_DESCRIPTION);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.locator('#webhooks img, #webhooks script').count()).toBe(0);
+  });
+
+  it('never shows a secret', async () => {
+    const html = await page.content();
+    expect(html).not.toContain(hooks.good.secret);
+    expect(html).not.toContain(hooks.bad.secret);
+    expect(html).not.toContain('whsec_');
+  });
+
+  it('lists recent deliveries and the error log, and opens a delivery to its attempts', async () => {
+    const failedDelivery = (await settled(hooks.bad.id))[0] as Delivery;
+    const row = page.locator(`#deliveries tr[data-delivery="${failedDelivery.id}"]`);
+    expect(await row.locator('[data-field="status"]').textContent()).toBe('failed');
+    expect(await row.locator('[data-field="attempts"]').textContent()).toBe('4');
+    expect(await row.locator('[data-field="lastStatusCode"]').textContent()).toBe('500');
+
+    await row.click();
+    const attempts = page.locator(`tr[data-attempts-of="${failedDelivery.id}"] tbody tr`);
+    await expect.poll(() => attempts.count()).toBe(4);
+    expect(await attempts.first().textContent()).toContain('receiver is broken');
+
+    expect(await page.locator('#errors tr').count()).toBe(8);
+    expect(await page.locator('#errors tr').first().textContent()).toContain('500');
+  });
+
+  it('updates live without a reload, keeping the filter and the scroll position', async () => {
+    await page.selectOption('#filter', hooks.good.id);
+    await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBe(3);
+    const loaded = await page.evaluate(() => performance.timeOrigin);
+    await page.evaluate(() => window.scrollTo(0, 250));
+    const scrollBefore = await page.evaluate(() => window.scrollY);
+    expect(scrollBefore).toBeGreaterThan(0);
+
+    const { id: eventId } = await emit('alert.triggered');
+    await page.waitForFunction(() => document.querySelectorAll('#deliveries tr.delivery').length === 4, undefined, { timeout: 15_000 });
+    const newest = (await settled(hooks.good.id)).find((d) => d.eventId === eventId) as Delivery;
+    await page.waitForSelector(`#deliveries tr[data-delivery="${newest.id}"] [data-field="status"]:text("succeeded")`, { timeout: 15_000 });
+
+    expect(await page.evaluate(() => performance.timeOrigin)).toBe(loaded); // same document: no reload
+    expect(await page.inputValue('#filter')).toBe(hooks.good.id);
+    expect(await page.locator(`#webhooks tr[data-webhook="${hooks.bad.id}"]`).count()).toBe(0);
+    expect(await page.evaluate(() => window.scrollY)).toBe(scrollBefore);
+    await page.screenshot({ path: `${RESULTS}dashboard-1280.png`, fullPage: true });
+  });
+
+  it('stays readable at a phone width: no page-wide horizontal scroll', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    await phone.goto(dispatcher.adminUrl);
+    await phone.waitForSelector(`#webhooks tr[data-webhook="${hooks.bad.id}"]`);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: `${RESULTS}dashboard-390.png`, fullPage: true });
+    await phone.close();
+  });
+
+  it('answers bad filters with a 4xx and serves the page with a strict CSP', async () => {
+    const bogus = await fetch(`${dispatcher.url}/admin/api/overview?webhook=${encodeURIComponent('"><script>')}`);
+    expect(bogus.status).toBe(400);
+    const unknown = await fetch(`${dispatcher.url}/admin/api/overview?webhook=wh_doesnotexist`);
+    expect(unknown.status).toBe(404);
+    const html = await fetch(dispatcher.adminUrl);
+    expect(html.headers.get('content-security-policy')).toMatch(/script-src 'sha256-/);
+  });
+});
