@@ -51,7 +51,7 @@ export async function askSecret(ctx: Context, message: string): Promise<string> 
 
 export async function askChoices<T extends string>(
   ctx: Context,
-  options: { message: string; choices: Array<{ value: T; name?: string; description?: string; checked?: boolean }> },
+  options: { message: string; choices: Array<{ value: T; name?: string; short?: string; description?: string; checked?: boolean }> },
 ): Promise<T[]> {
   const { checkbox } = await inquirer();
   return guard(() =>
@@ -59,7 +59,6 @@ export async function askChoices<T extends string>(
       {
         message: options.message,
         choices: options.choices,
-        required: true,
         pageSize: options.choices.length,
         validate: (chosen) => (chosen.length > 0 ? true : 'Choose at least one event (space to select).'),
       },

@@ -43,6 +43,11 @@ export function requireWebhookUrl(value: string, flag: string): string {
   return value;
 }
 
+/** The events column of a table: the first few, then how many more. */
+export function shortEvents(events: readonly string[], max = 3): string {
+  return events.length <= max ? events.join(',') : `${events.slice(0, max - 1).join(',')} +${events.length - max + 1} more`;
+}
+
 export function webhookState(hook: Pick<Webhook, 'isActive' | 'disabledReason'>): string {
   if (hook.isActive) return 'active';
   return hook.disabledReason === 'consecutive_failures' ? 'disabled (failures)' : 'disabled';
@@ -87,7 +92,10 @@ export function summarizeDelivery(delivery: Delivery, now = Date.now()): string 
 }
 
 export function attemptResult(attempt: Attempt): string {
-  if (attempt.statusCode !== null) return `HTTP ${attempt.statusCode}${attempt.error ? ` (${attempt.error})` : ''}`;
+  if (attempt.statusCode !== null) {
+    const extra = attempt.error && !attempt.error.includes(String(attempt.statusCode)) ? ` (${attempt.error})` : '';
+    return `HTTP ${attempt.statusCode}${extra}`;
+  }
   return attempt.error ?? 'no answer';
 }
 

@@ -46,8 +46,8 @@ async function askEvents(ctx: Context): Promise<EventSubscription[]> {
   const chosen = await askChoices<EventSubscription>(ctx, {
     message: 'Events to receive',
     choices: [
-      { value: '*', name: '* (every event, including future ones)' },
-      ...EVENT_TYPES.map((type) => ({ value: type, name: `${type.padEnd(18)} ${EVENT_CATALOG[type].description}` })),
+      { value: '*', name: '* (every event, including future ones)', short: '*' },
+      ...EVENT_TYPES.map((type) => ({ value: type, name: `${type.padEnd(18)} ${EVENT_CATALOG[type].description}`, short: type })),
     ],
   });
   return chosen.includes('*') ? ['*'] : chosen;

@@ -3,7 +3,7 @@ import { ApiError } from '../../core/errors.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { table } from '../format.js';
-import { lastAttempt, summarizeDelivery, webhookState } from '../webhook-view.js';
+import { lastAttempt, shortEvents, summarizeDelivery, webhookState } from '../webhook-view.js';
 
 type Listed = Webhook & { lastDelivery: { id: string; status: Delivery['status']; at: string; statusCode: number | null } | null };
 
@@ -44,7 +44,7 @@ export async function run(_options: unknown, ctx: Context): Promise<void> {
         return [
           hook.id,
           hook.url,
-          hook.events.join(','),
+          shortEvents(hook.events),
           hook.isActive ? ctx.output.style.green(state) : ctx.output.style.red(state),
           delivery ? summarizeDelivery(delivery, now) : '—',
         ];
