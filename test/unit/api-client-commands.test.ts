@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { applySet } from '../../src/cli/commands/trigger.js';
+import { editEvents } from '../../src/cli/commands/update.js';
+import { EVENT_TYPES, type EventSubscription } from '../../src/core/events.js';
+import { checkWebhookUrl, parseEvents, shortEvents } from '../../src/cli/webhook-view.js';
+
+// The pure logic behind the management commands' arguments, as tables of cases.
+const ALL_BUT = (...out: string[]) => EVENT_TYPES.filter((t) => !out.includes(t));
+
+describe('update: editEvents(current, add, remove)', () => {
+  it.each<[EventSubscription[], EventSubscription[], EventSubscription[], EventSubscription[]]>([
+    [['trade.completed'], ['trade.failed'], [], ['trade.completed', 'trade.failed']],
+    [['trade.completed'], ['trade.completed'], [], ['trade.completed']],
+    [['trade.completed', 'trade.failed'], [], ['trade.completed'], ['trade.failed']],
+    [['*'], ['trade.failed'], [], ['*']],
+    [['*'], [], ['trade.failed'], ALL_BUT('trade.failed') as EventSubscription[]],
+    [['trade.completed'], ['*'], [], ['*']],
+    [['trade.completed'], ['*'], ['alert.triggered'], ALL_BUT('alert.triggered') as EventSubscription[]],
+    [['trade.completed'], ['trade.failed'], ['trade.completed'], ['trade.failed']],
+    [['trade.completed'], [], ['user.kyc.approved'], ['trade.completed']],
+  ])('%j + %j − %j → %j', (current, add, remove, expected) => {
+    expect(editEvents(current, add, remove, 'wh_1')).toEqual(expected);
+  });
+
+  it('refuses to leave no event', () => {
+    expect(() => editEvents(['trade.completed'], [], ['trade.completed'], 'wh_1')).toThrow(/no events/);
+  });
+});
+
+describe('trigger: applySet(data, "path=value")', () => {
+  it.each([
+    ['amount=250', { amount: 1 }, { amount: 250 }],
+    ['amount=1.5', { amount: 1 }, { amount: 1.5 }],
+    ['tradeId=123', { tradeId: 'tx' }, { tradeId: '123' }], // stays a string where the sample has one
+    ['tradeId="123"', { tradeId: 'tx' }, { tradeId: '123' }],
+    ['type=SELL', { type: 'BUY' }, { type: 'SELL' }],
+    ['flag=true', {}, { flag: true }],
+    ['note=hello world', {}, { note: 'hello world' }],
+    ['expr=a=b', {}, { expr: 'a=b' }],
+    ['tracks.0.amount=3', { tracks: [{ amount: 1 }] }, { tracks: [{ amount: 3 }] }],
+    ['tracks[1].trackId=t_2', { tracks: [{ trackId: 't_1' }] }, { tracks: [{ trackId: 't_1' }, { trackId: 't_2' }] }],
+    ['meta.source=cli', {}, { meta: { source: 'cli' } }],
+    ['list.0=x', {}, { list: ['x'] }],
+  ])('%s', (assignment, data, expected) => {
+    applySet(data, assignment);
+    expect(data).toEqual(expected);
+  });
+
+  it.each([['amount'], ['=3'], ['__proto__.polluted=1'], ['a.constructor.x=1']])('refuses %s', (assignment) => {
+    expect(() => applySet({}, assignment)).toThrow();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('parseEvents', () => {
+  it.each<[string[] | undefined, string[]]>([
+    [undefined, []],
+    [['trade.completed'], ['trade.completed']],
+    [['trade.completed, trade.failed'], ['trade.completed', 'trade.failed']],
+    [['trade.completed', 'trade.failed,trade.completed'], ['trade.completed', 'trade.failed']],
+    [['*', 'trade.failed'], ['*']],
+    [[' , '], []],
+  ])('%j → %j', (values, expected) => {
+    expect(parseEvents(values, '--events')).toEqual(expected);
+  });
+
+  it.each([['test'], ['trade.*'], ['TRADE.COMPLETED']])('refuses %s', (value) => {
+    expect(() => parseEvents([value], '--events')).toThrow(/Unknown event type/);
+  });
+});
+
+describe('checkWebhookUrl (SPEC §3 rules)', () => {
+  it.each([
+    ['https://example.com/hook', true],
+    ['http://127.0.0.1:3000/', true],
+    ['example.com/hook', false],
+    ['ftp://example.com', false],
+    ['https://user:pw@example.com', false],
+    [`https://example.com/${'a'.repeat(2030)}`, false],
+  ])('%s → %s', (url, ok) => {
+    expect(checkWebhookUrl(url) === true).toBe(ok);
+  });
+});
+
+describe('shortEvents', () => {
+  it.each([
+    [['*'], '*'],
+    [['a', 'b', 'c'], 'a,b,c'],
+    [['a', 'b', 'c', 'd', 'e'], 'a,b +3 more'],
+  ])('%j → %s', (events, text) => {
+    expect(shortEvents(events)).toBe(text);
+  });
+});
