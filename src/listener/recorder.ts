@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Verdict } from './types.js';
 
 /** One line of a `--record` file: a delivery as it arrived, enough to replay it byte for byte. */
@@ -26,8 +26,11 @@ export interface Recorder {
  * The file is opened up front: a path that cannot be written fails at start, not at the first event.
  */
 export async function createRecorder(file: string, onError: (error: Error) => void): Promise<Recorder> {
-  const handle = await open(file, 'a', 0o600);
-  const stream: WriteStream = createWriteStream('', { fd: handle.fd, autoClose: true });
+  const stream: WriteStream = createWriteStream(file, { flags: 'a', mode: 0o600 });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
   stream.on('error', onError);
   return {
     append(entry) {

@@ -24,6 +24,8 @@ export interface SampleApp {
   /** Resolves once `count` deliveries arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<AppDelivery[]>;
   setMode(mode: AppMode): void;
+  /** The secret the app checks X-V2K-Signature with from now on (e.g. the one `listen --register` printed). */
+  setSecret(secret: string): void;
   /** Stops listening (the port refuses connections) until `start()`. */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -40,6 +42,7 @@ export async function startApp(options: { name?: string; secret?: string; mode?:
   const received: AppDelivery[] = [];
   const emitter = new EventEmitter();
   let mode: AppMode = options.mode ?? { kind: 'answer', status: 200 };
+  let secret = options.secret;
   const hanging = new Set<ServerResponse>();
 
   const handler = (req: import('node:http').IncomingMessage, res: ServerResponse) => {
@@ -48,7 +51,7 @@ export async function startApp(options: { name?: string; secret?: string; mode?:
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const signature = req.headers['x-v2k-signature'];
-      const verified = options.secret === undefined ? null : checkSignature(body, typeof signature === 'string' ? signature : '', options.secret);
+      const verified = secret === undefined ? null : checkSignature(body, typeof signature === 'string' ? signature : '', secret);
       let event: string | undefined;
       try {
         event = (JSON.parse(body.toString('utf8')) as { event?: string }).event;
@@ -98,6 +101,9 @@ export async function startApp(options: { name?: string; secret?: string; mode?:
     },
     setMode(next) {
       mode = next;
+    },
+    setSecret(next) {
+      secret = next;
     },
     async stop() {
       for (const res of hanging) res.destroy();
