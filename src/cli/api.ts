@@ -80,8 +80,12 @@ export function missingKeyError(settings: Settings): CredentialsError {
  * (exit 3) when there is no key. Used by every management command and by `listen --register`.
  */
 export async function connect(ctx: Context): Promise<{ client: ApiClient; apiUrl: string; profile: string }> {
-  const store = await openConfig();
-  const settings = resolveSettings(ctx.globals, ctx.env, store.profiles());
+  // With the URL and the key both given (the usual CI case) the saved profiles cannot matter:
+  // skip reading them, which also spares loading conf.
+  const given = (flag: string | undefined, env: string | undefined) => Boolean(flag?.trim() || env?.trim());
+  const complete = given(ctx.globals.apiUrl, ctx.env.V2K_API_URL) && given(ctx.globals.apiKey, ctx.env.V2K_API_KEY);
+  const profiles = complete ? {} : (await openConfig()).profiles();
+  const settings = resolveSettings(ctx.globals, ctx.env, profiles);
   if (!settings.apiKey) throw missingKeyError(settings);
   const { createApiClient } = await import('../core/api-client.js');
   const client = createApiClient({ baseUrl: settings.apiUrl, apiKey: settings.apiKey });

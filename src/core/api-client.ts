@@ -267,8 +267,10 @@ function apiError(status: number, text: string, method: string, url: string, sub
   });
 }
 
+/** Transient network failures. A refused connection or an unknown host is not retried: nothing listens there, and waiting will not change that. */
 function isNetworkError(error: unknown): boolean {
-  return NETWORK_CODES.has(errorCode(error) ?? '');
+  const code = errorCode(error) ?? '';
+  return NETWORK_CODES.has(code) && code !== 'ECONNREFUSED' && code !== 'ENOTFOUND';
 }
 
 function errorCode(error: unknown): string | undefined {
