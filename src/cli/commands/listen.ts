@@ -32,6 +32,9 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
   const { output } = ctx;
   const expected = parseExpectations(options.expect ?? []);
   const events = checkRegisterOptions(options);
+  if (options.rejectInvalid && !options.register && readSecrets(options.secret, ctx.env).length === 0) {
+    throw new UsageError('--reject-invalid needs a secret to check signatures with.', 'Pass --secret whsec_… (or set V2K_WEBHOOK_SECRET), or use --register.');
+  }
   const timeoutMs = options.timeout ?? (expected.length > 0 ? DEFAULT_EXPECT_TIMEOUT_MS : undefined);
   const expectations = createExpectations(expected);
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateTestHeaders } from '../../../src/core/signature.js';
 import { startApp, type SampleApp } from '../../helpers/app.js';
@@ -52,11 +53,12 @@ describe('listen (the built CLI)', () => {
 
   it('prints human lines: time, type, ids, verdict and summary, then the forward result; --verbose adds the JSON', async () => {
     const target = await app();
-    const child = cli(['listen', '--port', '0', '--secret', SECRET, '--forward', target.url, '--verbose', '--expect', 'royalty.claimed', '--timeout', '20s']);
+    // cli() hands back execa's subprocess, which is also the promise of its result.
+    const child = cli(['listen', '--port', '0', '--secret', SECRET, '--forward', target.url, '--verbose', '--expect', 'royalty.claimed', '--timeout', '20s']) as unknown as ResultPromise;
     cleanup.push(async () => child.kill());
     // The human mode prints the URL on stderr; find the port from it.
     const url = await new Promise<string>((resolve) => {
-      (child as unknown as { stderr: NodeJS.ReadableStream }).stderr.on('data', (chunk: Buffer) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
         const match = /Listening on (http:\/\/\S+?),/.exec(chunk.toString());
         if (match) resolve(match[1] as string);
       });
@@ -147,6 +149,7 @@ describe('listen (the built CLI)', () => {
     [['listen', '--print-secret'], /--print-secret only works with --register/],
     [['listen', '--register', '--events', 'trade.completed,nope'], /unknown event type "nope"/],
     [['listen', '--timeout', 'soon'], /expected a duration/],
+    [['listen', '--reject-invalid'], /--reject-invalid needs a secret/],
     [['listen', '--record', '/nonexistent-dir/rec.jsonl', '--port', '0'], /Cannot open the record file/],
     [['replay', '/nonexistent.jsonl', '--to', 'localhost:1'], /Cannot read \/nonexistent.jsonl/],
     [['replay', 'x.jsonl'], /--to/],
