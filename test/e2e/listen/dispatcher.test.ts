@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../../src/core/api-client.js';
 import { EVENT_CATALOG, EVENT_TYPES, type EventType } from '../../../src/core/events.js';
 import { startApp, type SampleApp } from '../../helpers/app.js';
+import { cli } from '../../helpers/cli.js';
 import { startDispatcher, type RunningDispatcher } from '../../helpers/dispatcher.js';
 import { startListen, type RunningListen } from './spawn.js';
 
@@ -159,6 +160,17 @@ describe('listen with the real dispatcher', () => {
     expect(new Set(answered.map((e) => e.deliveryId)).size).toBe(200);
     expect(new Set(target.received.map((r) => r.headers['x-v2k-delivery'])).size).toBe(200);
     expect(target.received.every((r) => r.verified)).toBe(true);
+  });
+
+  it('--print-secret in human mode prints the secret alone on the first stdout line; --timeout alone stops with exit 0', async () => {
+    const { d, api } = await dispatcher({ timeScale: 0.1 });
+    const result = await cli(['--api-url', d.url, 'listen', '--port', '0', '--register', '--print-secret', '--events', 'trade.failed', '--timeout', '300ms'], {
+      env: { V2K_API_KEY: d.apiKey },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stdout)).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    expect(result.stderr).toMatch(/Registered webhook wh_\w+ .* for trade\.failed/);
+    expect(await api.listWebhooks()).toEqual([]);
   });
 
   it('says which webhook to delete when the delete fails', async () => {
