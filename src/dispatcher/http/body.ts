@@ -25,9 +25,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       else if (size > DISCARD_LIMIT) req.destroy();
     });
     req.on('end', () => (size > limit ? reject(tooLarge(limit)) : resolve(Buffer.concat(chunks, size))));
-    req.on('error', reject);
+    // A client that goes away mid-body is not the server's error: answer (to nobody) and move on.
+    const aborted = (): void => reject(new HttpError(400, 'aborted', 'The request was aborted before its body was complete.'));
+    req.on('error', aborted);
     req.on('close', () => {
-      if (!req.complete) reject(new HttpError(400, 'aborted', 'The request was aborted before its body was complete.'));
+      if (!req.complete) aborted();
     });
   });
 }
