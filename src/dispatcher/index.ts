@@ -172,13 +172,14 @@ function resolveKeys(apiKeys: DispatcherOptions['apiKeys'], store: ReturnType<ty
     }
     return { users, devKey: undefined };
   }
-  const devKey = store.transaction(() => {
+  const dev = store.transaction(() => {
     const existing = store.keys.findDevKey();
-    if (existing) return existing.key;
+    if (existing) return { key: existing.key, user: existing.user_id };
     const key = `v2k_dev_${randomBytes(16).toString('hex')}`;
     store.keys.insertDevKey(key, DEV_USER);
-    return key;
+    return { key, user: DEV_USER };
   });
-  users.set(devKey, DEV_USER);
+  users.set(dev.key, dev.user);
+  const devKey = dev.key;
   return { users, devKey };
 }

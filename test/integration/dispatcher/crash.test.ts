@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cli } from '../../helpers/cli.js';
 import { startDispatcher } from '../../helpers/dispatcher.js';
 import { startReceiver } from '../../helpers/receiver.js';
 import { sampleData } from './setup.js';
@@ -62,6 +63,50 @@ describe('crash safety (SPEC §4: an accepted event is never lost)', () => {
     } finally {
       first.kill();
       await receiver.close();
+    }
+  });
+});
+
+describe('clean stop', () => {
+  it('on SIGTERM exits 0, releasing attempts still in flight; the next start sends them', async () => {
+    const receiver = await startReceiver((request) => (request.index < 3 ? { delayMs: 5_000 } : {}));
+    const first = await startDispatcher();
+    try {
+      const headers = { authorization: `Bearer ${first.apiKey}`, 'content-type': 'application/json' };
+      await fetch(`${first.url}/api/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url: receiver.url, events: ['*'] }) });
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${first.url}/api/events`, { method: 'POST', headers, body: JSON.stringify({ event: 'trade.failed', data: sampleData('trade.failed') }) });
+        expect(res.status).toBe(202);
+      }
+      await receiver.waitForCount(3);
+      await first.stop();
+      const result = await first.process;
+      expect(result.exitCode).toBe(0);
+      expect(first.lines).toEqual([]); // the attempts were cut short, not recorded as failures
+
+      const second = await startDispatcher({ dbPath: first.dbPath });
+      try {
+        await receiver.waitForCount(6);
+        const retried = receiver.requests.slice(3);
+        expect(new Set(retried.map((r) => r.headers['x-v2k-delivery']))).toEqual(new Set(receiver.requests.slice(0, 3).map((r) => r.headers['x-v2k-delivery'])));
+        expect(retried.every((r) => r.headers['x-v2k-attempt'] === '1')).toBe(true);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      first.kill();
+      await receiver.close();
+    }
+  });
+
+  it('refuses a second dispatcher on the same database file', async () => {
+    const first = await startDispatcher();
+    try {
+      const second = await cli(['dispatcher', '--port', '0', '--db', first.dbPath]);
+      expect(second.exitCode).toBe(1);
+      expect(second.stderr).toMatch(/in use by another dispatcher[\s\S]*another --db/);
+    } finally {
+      await first.stop();
     }
   });
 });
