@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { newId } from './ids.js';
 
 /** The body exactly as it came off the wire. Never a parsed-and-reserialized object. */
@@ -59,7 +59,7 @@ export function generateSecret(): string {
 
 /** X-V2K-Signature: lowercase hex HMAC-SHA256 of the exact bytes, keyed with the whole secret as UTF-8. */
 export function sign(payload: RawPayload, secret: string): string {
-  return createHmac('sha256', secret).update(toBuffer(payload)).digest('hex');
+  return createHmac('sha256', secret).update(payload).digest('hex');
 }
 
 export interface StandardSignOptions {
@@ -74,7 +74,7 @@ export interface StandardSignOptions {
 export function signStandard({ id, timestamp, payload, secret }: StandardSignOptions): string {
   const mac = createHmac('sha256', standardKey(secret));
   mac.update(`${id}.${timestamp}.`);
-  mac.update(toBuffer(payload));
+  mac.update(payload);
   return `v1,${mac.digest('base64')}`;
 }
 
@@ -144,7 +144,8 @@ export function verify(options: VerifyOptions): VerifyResult {
   if (isDuplicated(v2kSignature) || isDuplicated(standard.signature) || isDuplicated(standard.timestamp) || isDuplicated(standard.id)) {
     return fail('bad_signature', 'A signature header was sent more than once.');
   }
-  const body = toBuffer(options.payload);
+  // Hashed as given: a string goes to the HMAC as UTF-8 without first being copied to a Buffer.
+  const body = options.payload;
   const schemes: VerifyResult['schemes'] = [];
   let secretIndex: number | undefined;
 
@@ -167,12 +168,17 @@ export function verify(options: VerifyOptions): VerifyResult {
   }
 
   if (v2kSignature !== undefined) {
-    const provided = decodeHex(v2kSignature);
-    if (!provided) {
+    // Compared as lowercase hex text rather than decoded bytes: the same constant-time check,
+    // without a hex decode and a regular expression on every delivery.
+    const provided = v2kSignature.trim().toLowerCase();
+    if (provided.length !== 64) {
       return fail('bad_signature', `X-V2K-Signature is not 64 hex characters (got ${describe(v2kSignature)}).`);
     }
-    const match = firstMatch(secrets, (secret) => createHmac('sha256', secret).update(body).digest(), [provided]);
-    if (match === -1) return fail('bad_signature', noMatchMessage('X-V2K-Signature'));
+    const match = firstMatch(secrets, (secret) => ascii(createHmac('sha256', secret).update(body).digest('hex')), [ascii(provided)]);
+    if (match === -1) {
+      const malformed = !/^[0-9a-f]{64}$/.test(provided);
+      return fail('bad_signature', malformed ? 'X-V2K-Signature is not 64 hex characters.' : noMatchMessage('X-V2K-Signature'));
+    }
     schemes.push('v2k');
     secretIndex ??= match;
   }
@@ -180,21 +186,22 @@ export function verify(options: VerifyOptions): VerifyResult {
   return { ok: true, reason: 'verified', message: 'Signature verified.', schemes, secretIndex };
 }
 
-function matchStandard(header: string, id: string, timestamp: string, body: Buffer, secrets: string[]): number {
+function matchStandard(header: string, id: string, timestamp: string, body: RawPayload, secrets: string[]): number {
   const candidates: Buffer[] = [];
   for (const part of header.split(' ')) {
-    const comma = part.indexOf(',');
-    if (comma === -1 || part.slice(0, comma) !== 'v1') continue;
-    const value = part.slice(comma + 1);
-    if (!/^[A-Za-z0-9+/]{43}=$/.test(value)) continue;
-    candidates.push(Buffer.from(value, 'base64'));
+    if (part.length === 47 && part.startsWith('v1,')) candidates.push(ascii(part.slice(3)));
   }
   if (candidates.length === 0) return -1;
   return firstMatch(
     secrets,
-    (secret) => createHmac('sha256', standardKey(secret)).update(`${id}.${timestamp}.`).update(body).digest(),
+    (secret) => ascii(createHmac('sha256', standardKey(secret)).update(`${id}.${timestamp}.`).update(body).digest('base64')),
     candidates,
   );
+}
+
+/** One byte per character, so equal strings give equal buffers of equal length. */
+function ascii(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
 }
 
 /** Index of the first secret whose MAC equals one candidate, compared in constant time; -1 if none. */
@@ -210,17 +217,23 @@ function firstMatch(secrets: string[], macOf: (secret: string) => Buffer, candid
   return found;
 }
 
-function standardKey(secret: string): Buffer {
-  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  return Buffer.from(encoded, 'base64');
-}
+// A receiver verifies every delivery with the same few secrets: decode each once.
+const standardKeys = new Map<string, KeyObject>();
+const STANDARD_KEY_CACHE_SIZE = 64;
 
-function decodeHex(value: string): Buffer | undefined {
-  const trimmed = value.trim();
-  return /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : undefined;
+function standardKey(secret: string): KeyObject {
+  let key = standardKeys.get(secret);
+  if (key === undefined) {
+    const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+    key = createSecretKey(Buffer.from(encoded, 'base64'));
+    if (standardKeys.size >= STANDARD_KEY_CACHE_SIZE) standardKeys.clear();
+    standardKeys.set(secret, key);
+  }
+  return key;
 }
 
 function normalizeSecrets(secret: VerifyOptions['secret']): string[] {
+  if (typeof secret === 'string') return secret.length > 0 ? [secret] : [];
   const list = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? secret : [];
   return list.filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
@@ -234,8 +247,13 @@ function readHeader(headers: HeaderSource | undefined, name: string): string | u
   const record = headers as Record<string, string | string[] | undefined>;
   let value = record[name];
   if (value === undefined) {
-    const key = Object.keys(record).find((k) => k.toLowerCase() === name);
-    value = key === undefined ? undefined : record[key];
+    // Node lowercases header names; a hand-built object may not. Length first: no allocation per key.
+    for (const key in record) {
+      if (key.length === name.length && key.toLowerCase() === name) {
+        value = record[key];
+        break;
+      }
+    }
   }
   if (Array.isArray(value)) return value.length === 1 ? value[0] : value.join('\0');
   return typeof value === 'string' ? value : undefined;
@@ -258,14 +276,10 @@ function fail(reason: VerifyReason, message: string): VerifyResult {
   return { ok: false, reason, message, schemes: [] };
 }
 
-function toBuffer(payload: RawPayload): Buffer {
-  if (typeof payload === 'string') return Buffer.from(payload, 'utf8');
-  return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-}
 
 function eventOf(payload: RawPayload): string | undefined {
   try {
-    const parsed: unknown = JSON.parse(toBuffer(payload).toString('utf8'));
+    const parsed: unknown = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
     const event = (parsed as { event?: unknown } | null)?.event;
     return typeof event === 'string' ? event : undefined;
   } catch {
