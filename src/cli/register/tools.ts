@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Lazy } from '../main.js';
-import { collect, parseInteger } from './parsers.js';
+import { collect, parseDuration, parseInteger } from './parsers.js';
 
 /** Offline tools: the event catalog, signing and verifying. */
 export function registerTools(program: Command, lazy: Lazy): void {
@@ -29,4 +29,12 @@ export function registerTools(program: Command, lazy: Lazy): void {
     .addOption(new Option('--timestamp <seconds>', 'webhook-timestamp header, for a v1,… signature').argParser(parseInteger))
     .addOption(new Option('--tolerance <seconds>', 'allowed timestamp skew').default(300).argParser(parseInteger))
     .action(lazy(() => import('../commands/verify.js')));
+
+  program
+    .command('demo')
+    .description('run a dispatcher, a sample app and a listener together, trigger every event type and show the flow')
+    .option('--keep', 'keep everything running after the flow, until Ctrl+C (to browse the monitoring page)')
+    .addOption(new Option('--port <port>', "the dispatcher's port (default: any free one)").default(0).argParser(parseInteger))
+    .addOption(new Option('--timeout <duration>', 'how long the flow may take').default(30_000, '30s').argParser(parseDuration))
+    .action(lazy(() => import('../commands/demo.js')));
 }

@@ -1,0 +1,98 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verify } from '../core/signature.js';
+
+/** What the sample app saw of one request. */
+export interface AppDelivery {
+  deliveryId: string | null;
+  event: string | null;
+  attempt: number;
+  verified: boolean;
+  /** What the app answered. */
+  status: number;
+}
+
+export interface SampleApp {
+  /** `http://127.0.0.1:PORT/webhooks/v2k` */
+  url: string;
+  readonly received: readonly AppDelivery[];
+  /** The app learns its webhook's secret once the webhook exists. */
+  setSecret(secret: string): void;
+  /** Called after each request. */
+  onDelivery(listener: (delivery: AppDelivery) => void): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The receiver the demo forwards to, written the way the README tells users to: verify the raw
+ * body before parsing it, answer fast, dedupe on X-V2K-Delivery. `failFirstAttempt` makes it
+ * answer 503 to the first attempt of one event type, so the demo shows a real retry.
+ */
+export async function startSampleApp(options: { failFirstAttempt?: string } = {}): Promise<SampleApp> {
+  let secret: string | undefined;
+  const received: AppDelivery[] = [];
+  const handled = new Set<string>();
+  const listeners: Array<(delivery: AppDelivery) => void> = [];
+
+  const server = createServer(async (req, res) => {
+    if (req.method !== 'POST' || req.url !== '/webhooks/v2k') {
+      res.writeHead(404).end();
+      return;
+    }
+    const raw = await readBody(req);
+    if (raw === undefined) {
+      res.writeHead(413).end();
+      return;
+    }
+    const verdict = verify({ payload: raw, headers: req.headers, secret });
+    const deliveryId = header(req, 'x-v2k-delivery');
+    const event = header(req, 'x-v2k-event');
+    const attempt = Number(header(req, 'x-v2k-attempt') ?? 1);
+    let status = 200;
+    let body = '{"received":true}';
+    if (!verdict.ok) [status, body] = [401, JSON.stringify({ error: verdict.message })];
+    else if (options.failFirstAttempt === event && attempt === 1) [status, body] = [503, '{"error":"simulated outage: please retry"}'];
+    else if (deliveryId !== null && handled.has(deliveryId)) body = '{"received":true,"duplicate":true}';
+    else if (deliveryId !== null) handled.add(deliveryId);
+
+    const delivery: AppDelivery = { deliveryId, event, attempt, verified: verdict.ok, status };
+    received.push(delivery);
+    res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    for (const listener of listeners) listener(delivery);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/v2k`,
+    received,
+    setSecret(value) {
+      secret = value;
+    },
+    onDelivery(listener) {
+      listeners.push(listener);
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : null;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
