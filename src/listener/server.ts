@@ -7,7 +7,7 @@ import { answerHeaders, forwardableHeaders, headerRecord } from './headers.js';
 import { createRecorder, encodeBody, type Recorder } from './recorder.js';
 import { summarize } from './summary.js';
 import { parseTarget, routeFor, TargetError, type Target } from './targets.js';
-import type { Listener, ListenerEvent, ListenerLogger, ListenerOptions, Verdict } from './types.js';
+import type { Listener, ListenerEvent, ListenerLogger, ListenerOptions } from './types.js';
 import { checkDelivery } from './verdict.js';
 
 /** SPEC §3's body cap, applied to what the listener accepts. */
@@ -130,8 +130,13 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await Promise.all([...inflight]);
+        // Deliveries in flight finish (their forwards are bounded by the timeout); a sender stalled
+        // mid-body does not hold the shutdown past that.
+        let grace: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all([...inflight]), new Promise((resolve) => (grace = setTimeout(resolve, forwardTimeoutMs + 1_000)))]);
+        clearTimeout(grace);
         server.closeAllConnections();
+        await Promise.all([...inflight]);
         await closed;
         await Promise.all([forwarder.close(), recorder?.close()]);
       })();
@@ -261,5 +266,3 @@ function stringField(value: unknown, field: string): string | undefined {
   const v = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
   return typeof v === 'string' ? v : undefined;
 }
-
-export type { Verdict };

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -197,6 +199,23 @@ describe('limits and odd requests', () => {
     expect(listener.events[0]).toMatchObject({ event: 'test', payload: null, summary: '', verdict: { ok: true } });
     expect((await fetch(listener.url)).status).toBe(200);
     expect((await fetch(listener.url, { method: 'PUT', body: 'x' })).status).toBe(405);
+  });
+});
+
+describe('shutdown', () => {
+  it('close() waits for a delivery in flight, and does not wait for ever on a sender stalled mid-body', async () => {
+    const target = await app();
+    const listener = await createListener({ port: 0, forward: [target.url], forwardTimeoutMs: 200 });
+    const socket = connect(listener.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"event":');
+    const inFlight = deliver(listener.url, { secret: SECRET });
+    await target.waitFor(1);
+    const socketClosed = once(socket, 'close');
+    await listener.close();
+    expect((await inFlight).status).toBe(200);
+    await socketClosed; // the listener hung up on the stalled sender
+    expect(socket.destroyed).toBe(true);
   });
 });
 
