@@ -2,7 +2,11 @@
 // the same run, printed as ratios. Machines here are shared and noisy: only ratios and medians count.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { measureAcceptLatency } from './accept-latency.js';
 import { measureCliStart } from './cli-start.js';
+import { measureDispatcherMemory } from './dispatcher-memory.js';
+import { measureDispatcherThroughput } from './dispatcher-throughput.js';
+import { measureRelay } from './relay.js';
 import { formatTable, type Row } from './stats.js';
 import { measureVerify } from './verify.js';
 
@@ -12,6 +16,10 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const measurements: Array<[string, () => Promise<Row[]>]> = [
   ['cli', () => measureCliStart({ runs: quick ? 10 : 21 })],
   ['verify', () => measureVerify({ ms: quick ? 150 : 500, rounds: quick ? 3 : 5 })],
+  ['relay', () => measureRelay({ seconds: quick ? 2 : 5, rounds: quick ? 1 : 3 })],
+  ['throughput', () => measureDispatcherThroughput({ events: quick ? 5_000 : 20_000 })],
+  ['memory', () => measureDispatcherMemory({ pending: quick ? 20_000 : 100_000 })],
+  ['latency', () => measureAcceptLatency({ seconds: quick ? 3 : 10 })],
 ];
 
 const rows: Row[] = [];

@@ -1,0 +1,69 @@
+import { Pool } from 'undici';
+import { EVENT_CATALOG } from '../dist/core/events.js';
+import { startDispatcher } from '../test/helpers/dispatcher.js';
+import { APP_SOURCE, nodeEval, spawnJson } from './processes.js';
+import { row, type Row } from './stats.js';
+
+const CONCURRENCY = 64;
+
+/** POSTs `count` requests with `parallel` in flight; resolves when all were answered. */
+async function post(pool: Pool, path: string, headers: Record<string, string>, body: string, count: number, parallel: number, expect: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        next++;
+        const res = await pool.request({ path, method: 'POST', headers, body });
+        await res.body.dump();
+        if (res.statusCode !== expect) throw new Error(`POST ${path} answered ${res.statusCode}`);
+      }
+    }),
+  );
+}
+
+/**
+ * 4. dispatcher throughput: `events` events to one webhook with --rate-limit 0, from the first
+ * POST until the receiver has every delivery, against a plain undici sender with no store that
+ * POSTs the same bodies to the same receiver at the same concurrency (64).
+ */
+export async function measureDispatcherThroughput({ events }: { events: number }): Promise<Row[]> {
+  const payload = JSON.stringify({ event: 'trade.completed', data: EVENT_CATALOG['trade.completed'].sample.data });
+
+  // Baseline: the plain sender.
+  const plainReceiver = await spawnJson(nodeEval(APP_SOURCE), { env: { EXPECT: String(events) } });
+  const plain = new Pool(`http://127.0.0.1:${String(plainReceiver.ready.port)}`, { connections: CONCURRENCY });
+  const plainStart = performance.timeOrigin + performance.now();
+  const plainDone = plainReceiver.next((line) => line.done === true);
+  await post(plain, '/', { 'content-type': 'application/json' }, payload, events, CONCURRENCY, 200);
+  const plainSeconds = ((await plainDone).at as number) / 1000 - plainStart / 1000;
+  await plain.close();
+  await plainReceiver.stop();
+
+  // Ours: accept through the API, store, sign and deliver.
+  const receiver = await spawnJson(nodeEval(APP_SOURCE), { env: { EXPECT: String(events) } });
+  const dispatcher = await startDispatcher({ rateLimit: 0, extraArgs: ['--concurrency', String(CONCURRENCY)] });
+  const api = new Pool(dispatcher.url, { connections: 32 });
+  const headers = { authorization: `Bearer ${dispatcher.apiKey}`, 'content-type': 'application/json' };
+  const created = await api.request({ path: '/api/webhooks', method: 'POST', headers, body: JSON.stringify({ url: `http://127.0.0.1:${String(receiver.ready.port)}/`, events: ['*'] }) });
+  await created.body.dump();
+  const done = receiver.next((line) => line.done === true);
+  const start = performance.timeOrigin + performance.now();
+  await post(api, '/api/events', headers, payload, events, 32, 202);
+  const acceptSeconds = (performance.timeOrigin + performance.now() - start) / 1000;
+  const seconds = ((await done).at as number) / 1000 - start / 1000;
+  await api.close();
+  await Promise.all([dispatcher.stop(), receiver.stop()]);
+
+  return [
+    row({
+      measure: `dispatcher: ${events.toLocaleString('en-US')} events → delivered (rate limit 0, concurrency ${CONCURRENCY})`,
+      ours: events / seconds,
+      baseline: events / plainSeconds,
+      baselineName: 'plain undici sender, no store',
+      unit: 'deliveries/s',
+      target: '≥ 0.5×',
+      check: (ratio) => ratio >= 0.5,
+      note: `events accepted at ${Math.round(events / acceptSeconds)} events/s while delivering; all ${events} delivered in ${seconds.toFixed(2)} s`,
+    }),
+  ];
+}
