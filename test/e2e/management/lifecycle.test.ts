@@ -34,7 +34,7 @@ describe('the lifecycle with --json, as CI runs it', () => {
     const run = asUser(dispatcher, keyOf(users[0] as string));
 
     const created = await run(['--json', 'create', '--url', ok.url, '--events', 'trade.completed', '--description', 'ci hook']);
-    expect(created.exitCode).toBe(0);
+    expect(created.exitCode, String(created.stderr)).toBe(0);
     const hook = json<WebhookWithSecret>(created);
     expect(hook).toMatchObject({ url: ok.url, events: ['trade.completed'], description: 'ci hook', isActive: true });
     expect(hook.id).toMatch(/^wh_/);
@@ -58,19 +58,22 @@ describe('the lifecycle with --json, as CI runs it', () => {
     const disabled = json<Webhook>(await run(['--json', 'update', hook.id, '--disable']));
     expect(disabled.isActive).toBe(false);
     const refused = await run(['--json', 'test', hook.id]);
-    expect(refused.exitCode).toBe(1);
+    expect(refused.exitCode, String(refused.stderr)).toBe(1);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toContain(`v2k-webhooks update ${hook.id} --enable`);
     expect(json<Webhook>(await run(['--json', 'update', hook.id, '--enable'])).isActive).toBe(true);
 
     const tested = await run(['--json', 'test', hook.id]);
-    expect(tested.exitCode).toBe(0);
+    expect(tested.exitCode, String(tested.stderr)).toBe(0);
     const outcome = json<{ ok: boolean; deliveryId: string; attempt: { statusCode: number; responseBody: string } }>(tested);
     expect(outcome).toMatchObject({ ok: true, attempt: { statusCode: 200, responseBody: '{"received":true}' } });
     // The secret create printed is the one that signs: the test delivery verifies with it.
     const testRequest = ok.requests.find((r) => r.headers['x-v2k-delivery'] === outcome.deliveryId);
     expect(testRequest?.headers['x-v2k-event']).toBe('test');
     expect(verify({ payload: testRequest!.body, headers: testRequest!.headers, secret: hook.secret }).ok).toBe(true);
+
+    const afterTest = json<Array<{ lastDelivery: { id: string; status: string; statusCode: number } | null }>>(await run(['--json', 'list']));
+    expect(afterTest[0]?.lastDelivery).toMatchObject({ id: outcome.deliveryId, status: 'succeeded', statusCode: 200 });
 
     const deliveries = json<Delivery[]>(await run(['--json', 'deliveries', hook.id]));
     expect(deliveries[0]).toMatchObject({ id: outcome.deliveryId, event: 'test', status: 'succeeded' });
@@ -88,7 +91,7 @@ describe('the lifecycle with --json, as CI runs it', () => {
     expect(rotated.secret).not.toBe(hook.secret);
 
     const triggered = await run(['--json', 'trigger', 'trade.failed', '--set', 'reason=Card declined', '--set', 'tradeId=123', '--count', '2']);
-    expect(triggered.exitCode).toBe(0);
+    expect(triggered.exitCode, String(triggered.stderr)).toBe(0);
     const emitted = json<{ sent: Array<{ id: string; deliveries: number }> }>(triggered);
     expect(emitted.sent).toHaveLength(2);
     expect(emitted.sent.every((s) => s.deliveries === 1)).toBe(true);
@@ -102,7 +105,7 @@ describe('the lifecycle with --json, as CI runs it', () => {
     const deleted = await run(['--json', 'delete', hook.id, '--yes']);
     expect(json(deleted)).toEqual({ id: hook.id, deleted: true });
     const gone = await run(['--json', 'get', hook.id]);
-    expect(gone.exitCode).toBe(1);
+    expect(gone.exitCode, String(gone.stderr)).toBe(1);
     expect(gone.stdout).toBe('');
     expect(gone.stderr).toContain(hook.id);
     expect(json<unknown[]>(await run(['--json', 'list']))).toEqual([]);
@@ -116,13 +119,13 @@ describe('the lifecycle for people: tables and sentences', () => {
     expect(empty.stdout).toMatch(/No webhooks .* yet\. Create one: v2k-webhooks create/);
 
     const created = await run(['create', '--url', ok.url, '--events', '*']);
-    expect(created.exitCode).toBe(0);
+    expect(created.exitCode, String(created.stderr)).toBe(0);
     const id = /Created webhook (wh_\w+)/.exec(String(created.stdout))?.[1] as string;
     expect(created.stdout).toMatch(/Secret: whsec_/);
     expect(created.stdout).toContain('Events: *');
 
     const tested = await run(['test', id]);
-    expect(tested.exitCode).toBe(0);
+    expect(tested.exitCode, String(tested.stderr)).toBe(0);
     expect(tested.stdout).toMatch(/succeeded: HTTP 200 in \d+ ms/);
     expect(tested.stdout).toContain('Response: {"received":true}');
 
@@ -172,13 +175,13 @@ describe('test', () => {
     const run = asUser(dispatcher, keyOf(users[2] as string));
 
     const human = await run(['test', hook.id]);
-    expect(human.exitCode).toBe(1);
+    expect(human.exitCode, String(human.stderr)).toBe(1);
     expect(human.stdout).toMatch(/failed: HTTP 500 in \d+ ms/);
     expect(human.stdout).toContain('Response: boom: the database is down');
     expect(human.stderr).toMatch(/did not answer 2xx/);
 
     const machine = await run(['--json', 'test', hook.id]);
-    expect(machine.exitCode).toBe(1);
+    expect(machine.exitCode, String(machine.stderr)).toBe(1);
     expect(json(machine)).toMatchObject({ ok: false, attempt: { statusCode: 500, responseBody: 'boom: the database is down' } });
   });
 
@@ -187,7 +190,7 @@ describe('test', () => {
     const hook = await api.createWebhook({ url: ok.url, events: ['*'] });
     const run = asUser(dispatcher, keyOf(users[3] as string));
     const result = await run(['--json', 'test', hook.id, '--no-wait']);
-    expect(result.exitCode).toBe(0);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
     const sent = json<{ deliveryId: string; eventId: string }>(result);
     expect(sent.deliveryId).toMatch(/^dlv_/);
     expect(sent.eventId).toMatch(/^evt_/);
@@ -197,12 +200,38 @@ describe('test', () => {
   });
 });
 
+describe('test gives up waiting at --timeout', () => {
+  it('exit 1 with where to look, while the receiver has not answered yet', async () => {
+    // Real time scale: the attempt may take 10 s, and the receiver holds it until released.
+    const slow = await startDispatcher({ apiKeys: [users[5] as string] });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const hanging = await startReceiver(async () => {
+      await held;
+      return { status: 200 };
+    });
+    try {
+      const hook = await createApiClient({ baseUrl: slow.url, apiKey: keyOf(users[5] as string) }).createWebhook({ url: hanging.url, events: ['*'] });
+      const result = await asUser(slow, keyOf(users[5] as string))(['test', hook.id, '--timeout', '300ms']);
+      expect(result.exitCode, String(result.stderr)).toBe(1);
+      expect(result.stderr).toMatch(/No outcome for test delivery dlv_\w+ within 0 s[\s\S]*v2k-webhooks deliveries wh_\w+ dlv_\w+/);
+      expect(hanging.requests).toHaveLength(1);
+    } finally {
+      release();
+      await slow.stop();
+      await hanging.close();
+    }
+  });
+});
+
 describe('API errors say what to do', () => {
   it('409: the 11th webhook names the limit', async () => {
     const api = apiFor(users[4] as string);
     for (let i = 0; i < 10; i++) await api.createWebhook({ url: `${ok.url}/${i}`, events: ['*'] });
     const result = await asUser(dispatcher, keyOf(users[4] as string))(['create', '--url', ok.url, '--events', '*']);
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode, String(result.stderr)).toBe(1);
     expect(result.stderr).toMatch(/at most 10 webhooks/);
     expect(result.stderr).toMatch(/v2k-webhooks delete/);
   });
@@ -216,7 +245,7 @@ describe('API errors say what to do', () => {
     [['deliveries', 'wh_doesnotexist']],
   ])('404 names the id: %j', async (args) => {
     const result = await asUser(dispatcher, keyOf(users[5] as string))(args);
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode, String(result.stderr)).toBe(1);
     expect(result.stderr).toMatch(/Not found: webhook wh_doesnotexist/);
     expect(result.stdout).toBe('');
   });
@@ -225,7 +254,7 @@ describe('API errors say what to do', () => {
     const mine = await apiFor(users[5] as string).createWebhook({ url: ok.url, events: ['*'] });
     const other = asUser(dispatcher, keyOf(users[4] as string));
     const result = await other(['delete', mine.id, '--yes']);
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode, String(result.stderr)).toBe(1);
     expect(result.stderr).toContain(mine.id);
     expect((await apiFor(users[5] as string).getWebhook(mine.id)).id).toBe(mine.id);
   });

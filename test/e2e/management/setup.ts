@@ -12,6 +12,7 @@ export function asUser(dispatcher: RunningDispatcher, key: string, home = tempHo
 /** stdout parsed as JSON; fails the test with the output when it is not only JSON. */
 export function json<T = Record<string, unknown>>(result: Result): T {
   const text = String(result.stdout);
+  if (result.exitCode !== 0 && text === '') throw new Error(`exit ${result.exitCode}, stderr:\n${String(result.stderr)}`);
   try {
     return JSON.parse(text) as T;
   } catch {
