@@ -185,4 +185,32 @@ describe('dispatcher REST API (SPEC §3)', () => {
     const none = await h.emit('royalty.claimed', {}, 'key_a');
     expect(none.body.deliveries).toBe(1);
   });
+
+  it('switching a webhook off cancels its pending deliveries; redeliver on it is 409; a new url takes the next attempt', async () => {
+    const h = await startHarness({ timeScale: 0.2 }); // retries 400 ms after a failure: time to switch it off first
+    const failing = await h.receiver({ status: 500 });
+    const working = await h.receiver();
+    const webhook = await h.createWebhook(failing.url);
+    await h.emit('trade.completed');
+    await h.waitForAttempts((all) => all.length === 1);
+
+    // The retry goes to the new URL.
+    await h.api('PATCH', `/api/webhooks/${webhook.id}`, { url: working.url });
+    await working.waitForCount(1);
+    expect(working.requests[0]!.headers['x-v2k-attempt']).toBe('2');
+    await h.waitForAttempts((all) => all.at(-1)?.outcome === 'succeeded');
+
+    await h.api('PATCH', `/api/webhooks/${webhook.id}`, { url: failing.url });
+    await h.emit('trade.completed');
+    await h.waitForAttempts((all) => all.length === 3);
+    const off = await h.api('PATCH', `/api/webhooks/${webhook.id}`, { isActive: false });
+    expect(off.body).toMatchObject({ isActive: false, disabledReason: null });
+    const [latest] = (await h.api('GET', `/api/webhooks/${webhook.id}/deliveries?limit=1`)).body.data;
+    expect(latest).toMatchObject({ status: 'cancelled', nextAttemptAt: null });
+    const redeliver = await h.api('POST', `/api/webhooks/${webhook.id}/deliveries/${latest.id}/redeliver`);
+    expect(redeliver.status).toBe(409);
+    expect(redeliver.body).toMatchObject({ error: { code: 'webhook_disabled' } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(failing.requests).toHaveLength(2);
+  });
 });
