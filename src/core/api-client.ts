@@ -99,14 +99,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   async function request<T>(method: HttpMethod, path: string, req: RequestOptions = {}): Promise<T> {
     const url = buildUrl(baseUrl, path, req.query);
-    const headers = { ...headersBase, ...req.headers };
+    const headers: Record<string, string> = { ...headersBase };
+    for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value;
     let body: string | undefined;
     if (req.body !== undefined) {
       body = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
     // Retrying a POST could create a second webhook or event; an Idempotency-Key makes it safe (SPEC §3).
-    const idempotent = method !== 'POST' && method !== 'PATCH' ? true : Boolean(headers['idempotency-key']);
+    const idempotent = (method !== 'POST' && method !== 'PATCH') || Boolean(headers['idempotency-key']);
     const attempts = idempotent ? retries + 1 : 1;
 
     for (let attempt = 1; ; attempt++) {

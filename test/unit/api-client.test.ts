@@ -131,6 +131,20 @@ describe('createApiClient: retries', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('retries a POST given an Idempotency-Key header in any case', async () => {
+    const { url, seen } = await serve((_req, res, hit) => (hit === 1 ? json(res, 503, {}) : json(res, 202, { deliveryId: 'dlv_1' })));
+    const api = createApiClient({ baseUrl: url, retryDelayMs: 1 });
+    await api.request('POST', '/api/webhooks/wh_1/test', { headers: { 'Idempotency-Key': 'k2' } });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('does not retry a GET that timed out (it already waited the whole timeout)', async () => {
+    const { url, seen } = await serve(() => undefined);
+    const error = await caught(createApiClient({ baseUrl: url, timeoutMs: 100, retries: 2, retryDelayMs: 1 }).listWebhooks());
+    expect(error.code).toBe('timeout');
+    expect(seen).toHaveLength(1);
+  });
+
   it('retries an event sent with an idempotency key', async () => {
     const { url, seen } = await serve((_req, res, hit) => (hit === 1 ? json(res, 503, {}) : json(res, 202, { id: 'evt_1', deliveries: 0 })));
     const api = createApiClient({ baseUrl: url, retryDelayMs: 1 });
