@@ -11,7 +11,7 @@ describe('crash safety (SPEC §4: an accepted event is never lost)', () => {
   it('delivers every accepted event at least once after a SIGKILL in the middle of deliveries', async () => {
     let slow = true;
     // Slow answers keep deliveries in flight when the dispatcher is killed.
-    const receiver = await startReceiver(() => (slow ? { delayMs: 200 } : {}));
+    const receiver = await startReceiver(() => (slow ? { delayMs: 1_000 } : {}));
     const first = await startDispatcher({ rateLimit: 0 });
     try {
       const headers = { authorization: `Bearer ${first.apiKey}`, 'content-type': 'application/json' };
