@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { insertEvent } from '../../../src/dispatcher/accept.js';
+import { createStore } from '../../../src/dispatcher/store/index.js';
+import { tempDb } from './setup.js';
+
+/** The delivery queue's statements on a real SQLite file, with a clock the test moves. */
+function setup() {
+  let clock = 1_000_000;
+  const store = createStore({ path: tempDb(), now: () => clock });
+  const webhook = store.webhooks.insert({ id: 'wh_1', userId: 'u', url: 'http://127.0.0.1:1/', events: ['*'], description: null, secret: 'whsec_x' });
+  const accepted = store.transaction(() =>
+    insertEvent(store, { userId: 'u', type: 'trade.failed', data: { tradeId: 't', userId: 'u', reason: 'r' }, webhookIds: [webhook.id], now: clock }),
+  );
+  return { store, deliveryId: accepted.deliveryIds[0]!, tick: (ms: number) => (clock += ms), now: () => clock };
+}
+
+describe('delivery queue and leases', () => {
+  it('claims a due delivery once; an expired lease is reclaimed and a stale worker cannot finish it', () => {
+    const { store, deliveryId, tick, now } = setup();
+    const [claimed] = store.deliveries.claimDue(10, 'lease-a', now() + 1_000);
+    expect(claimed).toMatchObject({ id: deliveryId, attempt_count: 0, url: 'http://127.0.0.1:1/', event_type: 'trade.failed' });
+    expect(claimed!.body.toString()).toMatch(/^\{"event":"trade.failed","timestamp":"[^"]+","data":\{"tradeId":"t","userId":"u","reason":"r"\}\}$/);
+    expect(store.deliveries.claimDue(10, 'lease-b', now() + 1_000)).toEqual([]); // leased: nobody else gets it
+
+    tick(999);
+    expect(store.deliveries.reclaimExpired()).toBe(0);
+    tick(1);
+    expect(store.deliveries.reclaimExpired()).toBe(1);
+    expect(store.deliveries.claimDue(10, 'lease-c', now() + 1_000).map((d) => d.id)).toEqual([deliveryId]);
+    expect(store.deliveries.finish(deliveryId, 'lease-a', 'succeeded', 1)).toBe(false); // the old lease is gone
+    expect(store.deliveries.finish(deliveryId, 'lease-c', 'succeeded', 1)).toBe(true);
+    expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')).toMatchObject({ status: 'succeeded', attempt_count: 1, next_attempt_at: null });
+    store.close();
+  });
+
+  it('holds a retry until its time, and a deferred delivery until room opens', () => {
+    const { store, deliveryId, tick, now } = setup();
+    store.deliveries.claimDue(10, 'a', now() + 5_000);
+    expect(store.deliveries.scheduleRetry(deliveryId, 'a', 1, now() + 2_000)).toBe(true);
+    expect(store.deliveries.nextDueAt()).toBe(now() + 2_000);
+    tick(1_999);
+    expect(store.deliveries.claimDue(10, 'b', now() + 5_000)).toEqual([]);
+    tick(1);
+    const [retry] = store.deliveries.claimDue(10, 'b', now() + 5_000);
+    expect(retry!.attempt_count).toBe(1);
+    store.deliveries.defer(deliveryId, 'b', now() + 500);
+    expect(store.deliveries.claimDue(10, 'c', now() + 5_000)).toEqual([]);
+    tick(500);
+    expect(store.deliveries.claimDue(10, 'c', now() + 5_000)).toHaveLength(1);
+    store.close();
+  });
+
+  it('does not claim deliveries of an inactive webhook, and cancels its pending ones', () => {
+    const { store, deliveryId, now } = setup();
+    store.webhooks.update('wh_1', { isActive: false });
+    expect(store.deliveries.claimDue(10, 'a', now() + 1_000)).toEqual([]);
+    expect(store.deliveries.cancelPending('wh_1')).toBe(1);
+    expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')!.status).toBe('cancelled');
+    store.close();
+  });
+
+  it('counts consecutive failures only while active, and re-enabling clears them', () => {
+    const { store } = setup();
+    expect([1, 2, 3].map(() => store.webhooks.addFailure('wh_1'))).toEqual([1, 2, 3]);
+    store.webhooks.resetFailures('wh_1');
+    expect(store.webhooks.addFailure('wh_1')).toBe(1);
+    expect(store.webhooks.disable('wh_1', 'consecutive_failures')).toBe(true);
+    expect(store.webhooks.disable('wh_1', 'consecutive_failures')).toBe(false);
+    expect(store.webhooks.addFailure('wh_1')).toBeUndefined();
+    store.webhooks.update('wh_1', { isActive: true });
+    expect(store.webhooks.getById('wh_1')).toMatchObject({ is_active: 1, disabled_reason: null, consecutive_failures: 0 });
+    store.close();
+  });
+});
