@@ -8,17 +8,24 @@ export interface AcceptedEvent {
 }
 
 /**
+ * The envelope of SPEC §2, serialized once: these bytes are stored and sent on every attempt.
+ * Throws a RangeError for data nested too deeply to serialize.
+ */
+export function serializeEnvelope(type: DeliverableEvent, data: unknown, now: number): Buffer {
+  return Buffer.from(JSON.stringify({ event: type, timestamp: new Date(now).toISOString(), data }), 'utf8');
+}
+
+/**
  * Stores an event's envelope, serialized once (SPEC §2: the bytes of every attempt), and one
  * pending delivery per webhook, in the caller's transaction: the 202 is sent only after both
  * are committed (SPEC §4).
  */
 export function insertEvent(
   store: Store,
-  input: { userId: string; type: DeliverableEvent; data: unknown; webhookIds: readonly string[]; now: number },
+  input: { userId: string; type: DeliverableEvent; body: Buffer; webhookIds: readonly string[] },
 ): AcceptedEvent {
   const eventId = newId('evt');
-  const body = Buffer.from(JSON.stringify({ event: input.type, timestamp: new Date(input.now).toISOString(), data: input.data }), 'utf8');
-  store.events.insert({ id: eventId, userId: input.userId, type: input.type, body });
+  store.events.insert({ id: eventId, userId: input.userId, type: input.type, body: input.body });
   const deliveryIds = input.webhookIds.map((webhookId) => {
     const id = newId('dlv');
     store.deliveries.insert({ id, webhookId, eventId });

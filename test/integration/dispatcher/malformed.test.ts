@@ -93,6 +93,7 @@ const CASES: Case[] = [
   { name: 'extra top-level field', method: 'POST', path: '/api/events', body: { event: 'trade.failed', data: sampleData('trade.failed'), id: 'evt_mine' }, status: 400, code: 'validation_failed' },
   { name: 'empty Idempotency-Key', method: 'POST', path: '/api/events', body: { event: 'trade.failed', data: sampleData('trade.failed') }, headers: { 'idempotency-key': ' ' }, status: 400, code: 'validation_failed' },
   { name: 'long Idempotency-Key', method: 'POST', path: '/api/events', body: { event: 'trade.failed', data: sampleData('trade.failed') }, headers: { 'idempotency-key': 'k'.repeat(300) }, status: 400, code: 'validation_failed' },
+  { name: 'data nested too deeply', method: 'POST', path: '/api/events', raw: `{"event":"trade.failed","data":{"tradeId":"t","reason":"r","x":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`, status: 400, code: 'validation_failed' },
   { name: 'events as text', method: 'POST', path: '/api/events', raw: '{"event":"trade.failed"}', contentType: 'text/plain', status: 415, code: 'unsupported_media_type' },
   { name: 'events over 1 MiB', method: 'POST', path: '/api/events', raw: Buffer.alloc(MIB + 1, 0x20), status: 413, code: 'payload_too_large' },
 ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { insertEvent } from '../../../src/dispatcher/accept.js';
+import { insertEvent, serializeEnvelope } from '../../../src/dispatcher/accept.js';
 import { createStore } from '../../../src/dispatcher/store/index.js';
 import { tempDb } from './setup.js';
 
@@ -9,7 +9,12 @@ function setup() {
   const store = createStore({ path: tempDb(), now: () => clock });
   const webhook = store.webhooks.insert({ id: 'wh_1', userId: 'u', url: 'http://127.0.0.1:1/', events: ['*'], description: null, secret: 'whsec_x' });
   const accepted = store.transaction(() =>
-    insertEvent(store, { userId: 'u', type: 'trade.failed', data: { tradeId: 't', userId: 'u', reason: 'r' }, webhookIds: [webhook.id], now: clock }),
+    insertEvent(store, {
+      userId: 'u',
+      type: 'trade.failed',
+      body: serializeEnvelope('trade.failed', { tradeId: 't', userId: 'u', reason: 'r' }, clock),
+      webhookIds: [webhook.id],
+    }),
   );
   return { store, deliveryId: accepted.deliveryIds[0]!, tick: (ms: number) => (clock += ms), now: () => clock };
 }

@@ -1,7 +1,7 @@
 import type { RedeliverAnswer, TestAnswer } from '../../../core/api-types.js';
 import { sampleEnvelope, type DeliverableEvent } from '../../../core/events.js';
 import { newId } from '../../../core/ids.js';
-import { insertEvent } from '../../accept.js';
+import { insertEvent, serializeEnvelope } from '../../accept.js';
 import type { DispatcherContext } from '../../context.js';
 import { toDelivery, type DeliveryRow, type Store, type WebhookRow } from '../../store/index.js';
 import { HttpError, notFound } from '../errors.js';
@@ -76,7 +76,8 @@ export function deliveryRoutes(app: DispatcherContext): Route[] {
           const webhook = ownWebhook(app, req);
           requireActive(webhook, 'receive the test event');
           const type: DeliverableEvent = 'test';
-          return insertEvent(store, { userId: req.user, type, data: sampleEnvelope(type).data, webhookIds: [webhook.id], now: app.now() });
+          const body = serializeEnvelope(type, sampleEnvelope(type).data, app.now());
+          return insertEvent(store, { userId: req.user, type, body, webhookIds: [webhook.id] });
         });
         app.wake();
         const answer: TestAnswer = { deliveryId: accepted.deliveryIds[0] as string, eventId: accepted.eventId };

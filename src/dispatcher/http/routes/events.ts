@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EmitEventAnswer } from '../../../core/api-types.js';
 import { subscribes, validateEventData, type DeliverableEvent } from '../../../core/events.js';
-import { insertEvent } from '../../accept.js';
+import { insertEvent, serializeEnvelope } from '../../accept.js';
 import type { DispatcherContext } from '../../context.js';
 import { HttpError, validationFailed } from '../errors.js';
 import type { Route } from '../router.js';
@@ -25,6 +25,13 @@ export function eventRoutes(app: DispatcherContext): Route[] {
         const check = validateEventData(event, filled);
         if (!check.ok) throw validationFailed(check.problems.map((p) => p.message).join('; ') + '. See `v2k-webhooks events ' + event + '` for a sample.');
         const hash = createHash('sha256').update(req.rawBody).digest('hex');
+        const type = event as DeliverableEvent;
+        let body: Buffer;
+        try {
+          body = serializeEnvelope(type, filled, app.now());
+        } catch {
+          throw validationFailed('data is nested too deeply to be sent as a webhook body; flatten it.');
+        }
 
         const answer = store.transaction(() => {
           if (key !== undefined) {
@@ -40,12 +47,11 @@ export function eventRoutes(app: DispatcherContext): Route[] {
               return { status: earlier.status, json: JSON.parse(earlier.response) as EmitEventAnswer, replayed: true };
             }
           }
-          const type = event as DeliverableEvent;
           const webhookIds = store.webhooks
             .activeForUser(req.user)
             .filter((row) => subscribes(JSON.parse(row.events) as string[], type))
             .map((row) => row.id);
-          const accepted = insertEvent(store, { userId: req.user, type, data: filled, webhookIds, now: app.now() });
+          const accepted = insertEvent(store, { userId: req.user, type, body, webhookIds });
           const json: EmitEventAnswer = { id: accepted.eventId, deliveries: accepted.deliveryIds.length };
           if (key !== undefined) store.idempotency.save({ userId: req.user, key, hash, status: 202, response: JSON.stringify(json) });
           return { status: 202, json, replayed: false };
