@@ -29,7 +29,8 @@ function webhook(id: string, userId = 'user_a', description: string | null = nul
 
 /** One delivery to `webhookId` whose attempts took `attempts` (ms, status or null for a network error). */
 function delivery(webhookId: string, attempts: Array<[number, number | null]>, outcome: 'succeeded' | 'failed' | 'pending') {
-  const { deliveryIds } = insertEvent(store, { userId: 'user_a', type: 'trade.failed', data: { tradeId: 't', userId: 'user_a', reason: 'r' }, webhookIds: [webhookId], now: clock });
+  const body = Buffer.from(JSON.stringify({ event: 'trade.failed', timestamp: new Date(clock).toISOString(), data: { tradeId: 't', userId: 'user_a', reason: 'r' } }));
+  const { deliveryIds } = insertEvent(store, { userId: 'user_a', type: 'trade.failed', body, webhookIds: [webhookId] });
   const id = deliveryIds[0] as string;
   attempts.forEach(([durationMs, statusCode], i) => {
     clock += 1000;
