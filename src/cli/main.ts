@@ -1,59 +1,20 @@
-import { Command, CommanderError } from 'commander';
+// The bin's entry: signal handling, the one place errors become output and exit codes, and a
+// start that loads commander and the command table only when they are needed (issue 2: --help
+// and --version within 1.3x of `node -e 0`).
 import { ExitCode, V2kError } from '../core/errors.js';
-import { VERSION } from '../core/version.js';
-import type { Context, GlobalOptions } from './context.js';
-import { registerDispatcher } from './register/dispatcher.js';
-import { registerListener } from './register/listener.js';
-import { registerManagement } from './register/management.js';
-import { registerTools } from './register/tools.js';
 
-/** A command module: one file per command, loaded only when that command runs. */
-export interface CommandModule {
-  run(options: never, ctx: Context): Promise<number | void>;
-}
-
-/** Wraps a command module's import into a commander action; `positional` names its arguments. */
-export type Lazy = (load: () => Promise<CommandModule>, positional?: readonly string[]) => (...args: unknown[]) => Promise<void>;
+export type { CommandModule, Lazy } from './program.js';
 
 const stop = new AbortController();
 
-const lazy: Lazy = (load, positional = []) => async (...args) => {
-  const command = args[args.length - 1] as Command;
-  const options: Record<string, unknown> = { ...command.opts() };
-  positional.forEach((name, i) => {
-    options[name] = command.processedArgs[i];
-  });
-  const [{ createContext }, module] = await Promise.all([import('./context.js'), load()]);
-  const ctx = await createContext(command.optsWithGlobals<GlobalOptions>(), stop.signal);
-  const code = await (module.run as (options: Record<string, unknown>, ctx: Context) => Promise<number | void>)(options, ctx);
-  if (typeof code === 'number') process.exitCode = code;
-};
-
-function buildProgram(): Command {
-  const program = new Command('v2k-webhooks')
-    .description('Build against V2K webhooks: manage them, relay them to your app, and emulate the platform offline.')
-    .version(VERSION, '-v, --version', 'print the version')
-    .option('--api-url <url>', 'V2K API base URL (env V2K_API_URL; default https://v2k-music.com)')
-    .option('--api-key <key>', 'API key (env V2K_API_KEY)')
-    .option('--profile <name>', 'saved profile to use (env V2K_PROFILE)')
-    .option('--json', 'print only JSON on stdout, for scripts')
-    .showSuggestionAfterError()
-    .exitOverride()
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 success, 1 failure (API error, bad signature, unmet expectation), 2 usage error, 3 missing or rejected credentials.',
-    );
-  program.configureOutput({ outputError: () => undefined });
-  registerManagement(program, lazy);
-  registerListener(program, lazy);
-  registerDispatcher(program, lazy);
-  registerTools(program, lazy);
-  for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => undefined });
-  return program;
+/** commander's errors, recognised without importing commander (it is not loaded for --version). */
+function isCommanderError(error: unknown): error is Error & { code: string } {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('commander.');
 }
 
 function report(error: unknown): number {
-  if (error instanceof CommanderError) {
+  if (isCommanderError(error)) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
       return ExitCode.OK;
     }
@@ -77,8 +38,24 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (error) {
-  process.exitCode = report(error);
+// `v2k-webhooks … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+  // The one answer that needs no command table: skip loading commander at all.
+  const { VERSION } = await import('../core/version.js');
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  try {
+    const { runProgram } = await import('./program.js');
+    process.exitCode = await runProgram(process.argv, stop.signal);
+  } catch (error) {
+    process.exitCode = report(error);
+  }
 }
