@@ -82,6 +82,17 @@ export function createWorker(options: WorkerOptions) {
     }, Math.max(0, delayMs));
   }
 
+  /** Attempts that finish in the same turn of the event loop free their slots together: one claim for all. */
+  let tickQueued = false;
+  function tickSoon(): void {
+    if (tickQueued) return;
+    tickQueued = true;
+    setImmediate(() => {
+      tickQueued = false;
+      tick();
+    });
+  }
+
   function tick(): void {
     if (!running) return;
     if (ticking) {
@@ -120,7 +131,7 @@ export function createWorker(options: WorkerOptions) {
       }
       const job = attempt(delivery, token, current).finally(() => {
         inFlight.delete(job);
-        tick();
+        tickSoon();
       });
       inFlight.add(job);
     }
@@ -156,9 +167,9 @@ export function createWorker(options: WorkerOptions) {
       if (!shutdown.signal.aborted) options.onError(error);
       return;
     }
-    let info: AttemptInfo | undefined;
+    let info: AttemptInfo;
     try {
-      info = record(delivery, token, number, startedAt, result);
+      info = await recordSoon({ delivery, token, number, startedAt, result });
     } catch (error) {
       options.onError(error);
       return;
@@ -166,63 +177,97 @@ export function createWorker(options: WorkerOptions) {
     options.onAttempt(info);
   }
 
-  /** Everything an attempt changes, in one transaction: the attempt log, the delivery, the webhook's failure count. */
+  interface Finished {
+    delivery: ClaimedDelivery;
+    token: string;
+    number: number;
+    startedAt: number;
+    result: SendResult;
+    resolve(info: AttemptInfo): void;
+    reject(error: unknown): void;
+  }
+  let toRecord: Finished[] = [];
+
+  /**
+   * Group commit: the attempts that finish in one turn of the event loop are recorded in one
+   * transaction (one WAL commit instead of one each). Each still resolves only once it is
+   * committed, so nothing is reported, and no slot is freed, before it is durable.
+   */
+  function recordSoon(entry: Omit<Finished, 'resolve' | 'reject'>): Promise<AttemptInfo> {
+    return new Promise((resolve, reject) => {
+      toRecord.push({ ...entry, resolve, reject });
+      if (toRecord.length === 1) setImmediate(flushRecords);
+    });
+  }
+
+  function flushRecords(): void {
+    const batch = toRecord;
+    toRecord = [];
+    let infos: AttemptInfo[];
+    try {
+      infos = store.transaction(() => batch.map((e) => record(e.delivery, e.token, e.number, e.startedAt, e.result)));
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+      return;
+    }
+    batch.forEach((entry, i) => entry.resolve(infos[i] as AttemptInfo));
+  }
+
+  /** Everything an attempt changes (run inside the batch's transaction): the attempt log, the delivery, the webhook's failure count. */
   function record(delivery: ClaimedDelivery, token: string, number: number, startedAt: number, result: SendResult): AttemptInfo {
     const ok = isSuccess(result.statusCode) && result.error === null;
-    return store.transaction(() => {
-      store.attempts.insert({
-        delivery_id: delivery.id,
-        webhook_id: delivery.webhook_id,
-        number,
-        at: startedAt,
-        status_code: result.statusCode,
-        duration_ms: result.durationMs,
-        error: result.error ?? (ok ? null : `HTTP ${result.statusCode}`),
-        response_body: result.responseBody,
-      });
-      let outcome: AttemptInfo['outcome'];
-      let nextAttemptAt: number | null = null;
-      let webhookDisabled = false;
-      if (ok) {
-        outcome = store.deliveries.finish(delivery.id, token, 'succeeded', number) ? 'succeeded' : 'cancelled';
-        store.webhooks.resetFailures(delivery.webhook_id);
+    store.attempts.insert({
+      delivery_id: delivery.id,
+      webhook_id: delivery.webhook_id,
+      number,
+      at: startedAt,
+      status_code: result.statusCode,
+      duration_ms: result.durationMs,
+      error: result.error ?? (ok ? null : `HTTP ${result.statusCode}`),
+      response_body: result.responseBody,
+    });
+    let outcome: AttemptInfo['outcome'];
+    let nextAttemptAt: number | null = null;
+    let webhookDisabled = false;
+    if (ok) {
+      outcome = store.deliveries.finish(delivery.id, token, 'succeeded', number) ? 'succeeded' : 'cancelled';
+      store.webhooks.resetFailures(delivery.webhook_id);
+    } else {
+      const delay = retryDelayAfter(number, timeScale);
+      if (delay === undefined) {
+        outcome = store.deliveries.finish(delivery.id, token, 'failed', number) ? 'failed' : 'cancelled';
       } else {
-        const delay = retryDelayAfter(number, timeScale);
-        if (delay === undefined) {
-          outcome = store.deliveries.finish(delivery.id, token, 'failed', number) ? 'failed' : 'cancelled';
-        } else {
-          nextAttemptAt = now() + delay;
-          outcome = store.deliveries.scheduleRetry(delivery.id, token, number, nextAttemptAt) ? 'retrying' : 'cancelled';
-        }
-        const failures = store.webhooks.addFailure(delivery.webhook_id);
-        if (failures !== undefined && failures >= DISABLE_AFTER_FAILURES) {
-          webhookDisabled = store.webhooks.disable(delivery.webhook_id, 'consecutive_failures');
-          store.deliveries.cancelPending(delivery.webhook_id);
-          if (outcome === 'retrying') {
-            outcome = 'cancelled';
-            nextAttemptAt = null;
-          }
+        nextAttemptAt = now() + delay;
+        outcome = store.deliveries.scheduleRetry(delivery.id, token, number, nextAttemptAt) ? 'retrying' : 'cancelled';
+      }
+      const failures = store.webhooks.addFailure(delivery.webhook_id);
+      if (failures !== undefined && failures >= DISABLE_AFTER_FAILURES) {
+        webhookDisabled = store.webhooks.disable(delivery.webhook_id, 'consecutive_failures');
+        store.deliveries.cancelPending(delivery.webhook_id);
+        if (outcome === 'retrying') {
+          outcome = 'cancelled';
+          nextAttemptAt = null;
         }
       }
-      if (outcome === 'cancelled') nextAttemptAt = null;
-      return {
-        type: 'attempt',
-        at: iso(startedAt),
-        deliveryId: delivery.id,
-        webhookId: delivery.webhook_id,
-        eventId: delivery.event_id,
-        event: delivery.event_type,
-        url: delivery.url,
-        attempt: number,
-        maxAttempts: MAX_ATTEMPTS,
-        statusCode: result.statusCode,
-        durationMs: result.durationMs,
-        error: ok ? null : (result.error ?? `HTTP ${result.statusCode}`),
-        outcome,
-        nextAttemptAt: nextAttemptAt === null ? null : iso(nextAttemptAt),
-        webhookDisabled,
-      };
-    });
+    }
+    if (outcome === 'cancelled') nextAttemptAt = null;
+    return {
+      type: 'attempt',
+      at: iso(startedAt),
+      deliveryId: delivery.id,
+      webhookId: delivery.webhook_id,
+      eventId: delivery.event_id,
+      event: delivery.event_type,
+      url: delivery.url,
+      attempt: number,
+      maxAttempts: MAX_ATTEMPTS,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: ok ? null : (result.error ?? `HTTP ${result.statusCode}`),
+      outcome,
+      nextAttemptAt: nextAttemptAt === null ? null : iso(nextAttemptAt),
+      webhookDisabled,
+    };
   }
 
   function safely(fn: () => void): void {
