@@ -34,6 +34,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Parses a JSON body: 415 for another content type, 400 `invalid_json` when it does not parse. */
 export function parseJson(req: IncomingMessage, body: Buffer): unknown {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -47,8 +49,15 @@ export function parseJson(req: IncomingMessage, body: Buffer): unknown {
       `The body must be JSON sent with Content-Type: application/json (got ${type ? JSON.stringify(type) : 'no Content-Type'}).`,
     );
   }
+  let text: string;
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    text = UTF8.decode(body);
+  } catch {
+    // JSON is UTF-8 (RFC 8259 §8.1): decoding other bytes would swap them for U+FFFD and store text nobody sent.
+    throw new HttpError(400, 'invalid_json', 'The request body is not valid UTF-8. Send JSON encoded as UTF-8.');
+  }
+  try {
+    return JSON.parse(text) as unknown;
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new HttpError(400, 'invalid_json', `The request body is not valid JSON (${detail}).`);
