@@ -23,13 +23,30 @@ export interface PatchInput {
   isActive?: boolean;
 }
 
+/** Longest piece of a sent value an error message quotes. */
+const QUOTE_LIMIT = 100;
+
+/**
+ * A sent value as an error message shows it: strings quoted and cut to 100 characters, anything
+ * else by its type. Messages never echo a huge or deeply nested input (stringifying that would throw).
+ */
+export function quote(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length > QUOTE_LIMIT ? `${JSON.stringify(value.slice(0, QUOTE_LIMIT))}… (${value.length} characters)` : JSON.stringify(value);
+  }
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
 function object(body: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw validationFailed(`The body must be a JSON object with ${allowed.join(', ')}.`);
   }
   const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) {
-    throw validationFailed(`Unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed fields are ${allowed.join(', ')}.`);
+    const named = unknown.slice(0, 5).map(quote).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
+    throw validationFailed(`Unknown field ${named}; allowed fields are ${allowed.join(', ')}.`);
   }
   return body as Record<string, unknown>;
 }
@@ -41,7 +58,7 @@ export function checkUrl(value: unknown): string {
   try {
     parsed = new URL(value);
   } catch {
-    throw validationFailed(`url ${JSON.stringify(value)} is not an absolute URL; use http(s)://host/path.`);
+    throw validationFailed(`url ${quote(value)} is not an absolute URL; use http(s)://host/path.`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw validationFailed(`url must use http or https, not ${parsed.protocol.replace(/:$/, '')}.`);
@@ -59,7 +76,7 @@ export function checkEvents(value: unknown): string[] {
   if (value.length === 0) throw validationFailed(`events must not be empty; give ${expected}.`);
   value.forEach((item, i) => {
     if (item !== '*' && !isEventType(item)) {
-      throw validationFailed(`events[${i}] is ${JSON.stringify(item)}, not a known event type; expected one of ${EVENT_TYPES.join(', ')} or *.`);
+      throw validationFailed(`events[${i}] is ${quote(item)}, not a known event type; expected one of ${EVENT_TYPES.join(', ')} or *.`);
     }
   });
   return [...new Set(value as string[])];
@@ -97,7 +114,7 @@ export function validateEmit(body: unknown): { event: string; data: Record<strin
     throw validationFailed(`event is required: one of ${EVENT_TYPES.join(', ')}.`);
   }
   if (!isEventType(input.event) && input.event !== 'test') {
-    throw validationFailed(`event ${JSON.stringify(input.event)} is not a known event type; expected one of ${EVENT_TYPES.join(', ')}.`);
+    throw validationFailed(`event ${quote(input.event)} is not a known event type; expected one of ${EVENT_TYPES.join(', ')}.`);
   }
   if (typeof input.data !== 'object' || input.data === null || Array.isArray(input.data)) {
     throw validationFailed('data is required: a JSON object with the fields of the event (see `v2k-webhooks events <type>`).');
@@ -106,15 +123,18 @@ export function validateEmit(body: unknown): { event: string; data: Record<strin
 }
 
 export function validateListQuery(query: URLSearchParams): { status: DeliveryStatus | null; limit: number } {
+  for (const name of ['status', 'limit']) {
+    if (query.getAll(name).length > 1) throw validationFailed(`${name} was given more than once; give it once.`);
+  }
   const status = query.get('status');
   if (status !== null && !DELIVERY_STATUSES.includes(status as DeliveryStatus)) {
-    throw validationFailed(`status ${JSON.stringify(status)} is not a delivery status; use one of ${DELIVERY_STATUSES.join(', ')}.`);
+    throw validationFailed(`status ${quote(status)} is not a delivery status; use one of ${DELIVERY_STATUSES.join(', ')}.`);
   }
   const rawLimit = query.get('limit');
   let limit = DEFAULT_DELIVERY_LIMIT;
   if (rawLimit !== null) {
     if (!/^\d+$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > MAX_DELIVERY_LIMIT) {
-      throw validationFailed(`limit must be a whole number from 1 to ${MAX_DELIVERY_LIMIT} (got ${JSON.stringify(rawLimit)}).`);
+      throw validationFailed(`limit must be a whole number from 1 to ${MAX_DELIVERY_LIMIT} (got ${quote(rawLimit)}).`);
     }
     limit = Number(rawLimit);
   }
