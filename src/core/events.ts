@@ -171,7 +171,10 @@ export interface FieldProblem {
 
 export type ValidationResult = { ok: true } | { ok: false; problems: FieldProblem[] };
 
-/** Checks an event's `data` against the catalog: an object with every required field of the right kind. */
+/** Validation stops after this many problems: a body of 300,000 bad items must not cost 300,000 messages. */
+export const MAX_FIELD_PROBLEMS = 20;
+
+/** Checks an event's `data` against the catalog: an object with every required field of the right kind (at most 20 problems are reported). */
 export function validateEventData(type: string, data: unknown): ValidationResult {
   if (!isDeliverableEvent(type)) {
     return { ok: false, problems: [{ field: 'event', message: `unknown event type ${JSON.stringify(type)}; expected one of ${EVENT_TYPES.join(', ')}` }] };
@@ -188,6 +191,7 @@ function checkObject(value: unknown, fields: readonly FieldSpec[], path: string,
   }
   const record = value as Record<string, unknown>;
   for (const field of fields) {
+    if (problems.length >= MAX_FIELD_PROBLEMS) return;
     const fieldPath = `${path}.${field.name}`;
     if (!Object.hasOwn(record, field.name) || record[field.name] === undefined || record[field.name] === null) {
       problems.push({ field: fieldPath, message: `${fieldPath} is required` });
@@ -215,7 +219,7 @@ function checkKind(value: unknown, kind: FieldKind, path: string, problems: Fiel
   } else if (!Array.isArray(value)) {
     problems.push({ field: path, message: `${path} must be an array` });
   } else {
-    value.forEach((item, i) => checkObject(item, kind.arrayOf, `${path}[${i}]`, problems));
+    for (let i = 0; i < value.length && problems.length < MAX_FIELD_PROBLEMS; i++) checkObject(value[i], kind.arrayOf, `${path}[${i}]`, problems);
   }
 }
 

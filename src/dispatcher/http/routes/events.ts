@@ -23,7 +23,7 @@ export function eventRoutes(app: DispatcherContext): Route[] {
         // The key's user owns the event (SPEC §3): whatever userId was sent is replaced.
         const filled = { ...data, userId: req.user };
         const check = validateEventData(event, filled);
-        if (!check.ok) throw validationFailed(check.problems.map((p) => p.message).join('; ') + '. See `v2k-webhooks events ' + event + '` for a sample.');
+        if (!check.ok) throw validationFailed(`${listProblems(check.problems.map((p) => p.message))}. See \`v2k-webhooks events ${event}\` for a sample.`);
         const hash = createHash('sha256').update(req.rawBody).digest('hex');
         const type = event as DeliverableEvent;
         let body: Buffer;
@@ -61,6 +61,14 @@ export function eventRoutes(app: DispatcherContext): Route[] {
       },
     },
   ];
+}
+
+/** Problems listed in one answer (validation itself stops at MAX_FIELD_PROBLEMS). */
+const MAX_PROBLEMS_LISTED = 10;
+
+function listProblems(messages: readonly string[]): string {
+  const shown = messages.slice(0, MAX_PROBLEMS_LISTED).join('; ');
+  return messages.length > MAX_PROBLEMS_LISTED ? `${shown}; and more` : shown;
 }
 
 function readIdempotencyKey(header: string | string[] | undefined): string | undefined {
