@@ -9,7 +9,7 @@ import { eventRoutes } from './http/routes/events.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { createRouter, type Route } from './http/router.js';
 import { createApiServer } from './http/server.js';
-import { ATTEMPT_TIMEOUT_MS, DEFAULT_RATE_LIMIT, scaled } from './policy.js';
+import { ATTEMPT_TIMEOUT_MS, DEFAULT_RATE_LIMIT, requestTimeout, scaled } from './policy.js';
 import { createStore } from './store/index.js';
 import { createWorker, type AttemptInfo } from './worker.js';
 
@@ -98,7 +98,7 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
       ...adminRoutes(app),
       ...(options.routes ?? []),
     ]);
-    const server = createApiServer({ router, authenticate: (key) => users.get(key), onError });
+    const server = createApiServer({ router, authenticate: (key) => users.get(key), onError, requestTimeoutMs: requestTimeout(settings.timeScale) });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(settings.port, settings.host, () => {

@@ -16,6 +16,13 @@ export const RATE_WINDOW_MS = 60_000;
 export const DEFAULT_RATE_LIMIT = 100;
 /** At most this many webhooks per user. */
 export const MAX_WEBHOOKS_PER_USER = 10;
+/** A client must send its whole request within this (scaled), and never less than 1 s: a slow body is cut off with 408. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+const MIN_REQUEST_TIMEOUT_MS = 1_000;
+
+export function requestTimeout(timeScale: number): number {
+  return Math.max(MIN_REQUEST_TIMEOUT_MS, scaled(REQUEST_TIMEOUT_MS, timeScale));
+}
 /** Request bodies over this are answered 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** How much of a receiver's answer an attempt keeps. */

@@ -6,14 +6,18 @@ import type { createRouter, Reply, RequestContext } from './router.js';
 
 export interface ApiServerOptions {
   router: ReturnType<typeof createRouter>;
+  /** A client must have sent its whole request (headers and body) within this; else 408 and the connection is closed. */
+  requestTimeoutMs: number;
   /** The user a Bearer key belongs to, or undefined. */
   authenticate(key: string): string | undefined;
   onError(error: unknown): void;
 }
 
 /** node:http around the route table: body cap, Bearer auth, JSON answers, and no request can crash it. */
-export function createApiServer({ router, authenticate, onError }: ApiServerOptions): Server {
-  const server = createServer((req, res) => {
+export function createApiServer({ router, authenticate, onError, requestTimeoutMs }: ApiServerOptions): Server {
+  // Node's defaults (5 min for a request, checked every 30 s) let a client that trickles its body hold a connection for minutes.
+  const timeouts = { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeoutMs / 4)) };
+  const server = createServer(timeouts, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       onError(error);
       if (!res.headersSent) send(res, { status: 500, json: errorBody('internal_error', 'The dispatcher failed on this request; see its log.') });
@@ -26,6 +30,7 @@ export function createApiServer({ router, authenticate, onError }: ApiServerOpti
       const url = new URL(req.url ?? '/', 'http://dispatcher.invalid');
       const method = (req.method ?? 'GET').toUpperCase();
       const rawBody = await readBody(req, MAX_BODY_BYTES);
+      refuseDuplicates(req);
       const { route, params } = router.match(method, url.pathname);
       let user = '';
       if (route.auth === 'user') user = authorize(req.headers.authorization);
@@ -63,11 +68,23 @@ export function createApiServer({ router, authenticate, onError }: ApiServerOpti
     return user;
   }
 
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   return server;
+}
+
+/** Headers whose second copy would be silently dropped or merged by Node: a request that sends two is ambiguous. */
+const SINGLE_HEADERS = ['authorization', 'content-type', 'idempotency-key'] as const;
+
+function refuseDuplicates(req: IncomingMessage): void {
+  for (const name of SINGLE_HEADERS) {
+    if ((req.headersDistinct[name]?.length ?? 0) > 1) {
+      throw new HttpError(400, 'duplicate_header', `The ${name} header was sent more than once; send it once.`);
+    }
+  }
 }
 
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
