@@ -14,6 +14,7 @@ import { checkDelivery } from './verdict.js';
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_FORWARD_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 const SILENT: ListenerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -34,7 +35,15 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
   const forwarder = createForwarder({ timeoutMs: forwardTimeoutMs, now });
   const inflight = new Set<Promise<void>>();
 
-  const server = createServer((req, res) => {
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!(requestTimeoutMs > 0)) throw new UsageError('The request timeout must be above 0.');
+  // Node's defaults (5 min for a request, checked every 30 s) let a sender that trickles its body hold a connection for minutes.
+  const timeouts = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeoutMs / 4)),
+  };
+  const server = createServer(timeouts, (req, res) => {
     const task = handle(req, res).catch((error: unknown) => {
       logger.error(`Internal error while handling ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'listener_error', message: 'The listener failed on this request; see its log.' } });

@@ -66,6 +66,8 @@ export interface ListenerOptions {
   record?: string;
   /** How long an app may take to answer before the sender gets 504. Default 10 000. */
   forwardTimeoutMs?: number;
+  /** A sender must have sent its whole request (headers and body) within this, or gets 408 and is cut off. Default 10 000. */
+  requestTimeoutMs?: number;
   /** Timestamp tolerance of Standard Webhooks headers, in seconds. Default 300. */
   toleranceSeconds?: number;
   /** Called once per delivery, after every forward finished. */
