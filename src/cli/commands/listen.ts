@@ -205,6 +205,16 @@ function announce(
 }
 
 function show(event: ListenerEvent, options: ListenOptions, ctx: Context): void {
+  try {
+    print(event, options, ctx);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    // A body nested too deeply for JSON.stringify (it was still read, verified and answered): print it without its payload.
+    print({ ...event, payload: null }, options, ctx);
+  }
+}
+
+function print(event: ListenerEvent, options: ListenOptions, ctx: Context): void {
   const { output } = ctx;
   if (output.json) {
     output.jsonLine(event);
