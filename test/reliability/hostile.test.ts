@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { generateSecret, generateTestHeaders } from '../../src/core/signature.js';
+import { createListener } from '../../src/listener/index.js';
+import { startDispatcher } from '../helpers/dispatcher.js';
+import { startListen } from '../e2e/listen/spawn.js';
+import { dispatcherCases, KINDS, listenerCases, type HostileCase, type Kind } from './hostile-inputs.js';
+import { sendRaw } from './raw-http.js';
+import { call, pool, readDatabase, rssOf } from './support.js';
+
+const SEED = Number(process.env.V2K_HOSTILE_SEED ?? 808);
+const API_CASES = 1_000;
+const LISTENER_CASES = 480;
+const MIB = 1024 * 1024;
+/** What a server may grow by while it takes the whole run (bodies are capped at 1 MiB, a few at a time). */
+const MEMORY_GROWTH_LIMIT = 160 * MIB;
+
+interface RunReport {
+  byKind: Record<Kind, number>;
+  failures: string[];
+  peakRss: number;
+  baseRss: number;
+}
+
+/** Sends every case (4 at a time) and checks each answer: a 4xx, or for a cut body a closed connection. */
+async function runCases(port: number, pid: number, cases: HostileCase[]): Promise<RunReport> {
+  const byKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  const failures: string[] = [];
+  const baseRss = rssOf(pid);
+  let peakRss = baseRss;
+  const sampler = setInterval(() => {
+    try {
+      peakRss = Math.max(peakRss, rssOf(pid));
+    } catch {
+      // the process is gone: the checks after the run say so
+    }
+  }, 50);
+  try {
+    await pool(cases, 4, async (c) => {
+      const answer = await sendRaw(port, c);
+      byKind[c.kind]++;
+      const cutOff = c.cut !== undefined && answer.status === null && !answer.timedOut;
+      const fourXX = answer.status !== null && answer.status >= 400 && answer.status < 500;
+      if (!fourXX && !cutOff) failures.push(`${c.kind} — ${c.name}: ${answer.timedOut ? 'no answer (hung)' : (answer.head.split('\r\n')[0] ?? '') || 'closed without an answer'}`);
+    });
+  } finally {
+    clearInterval(sampler);
+  }
+  peakRss = Math.max(peakRss, rssOf(pid));
+  return { byKind, failures, peakRss, baseRss };
+}
+
+/** Trickles a request a byte at a time; resolves with what the server did and when. */
+async function trickle(port: number, head: string, declaredBody: number | null): Promise<{ status: number | null; ms: number }> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let timer: NodeJS.Timeout | undefined;
+    const give = (status: number | null): void => {
+      clearInterval(timer);
+      socket.destroy();
+      resolve({ status, ms: Date.now() - started });
+    };
+    // Headers first (or part of them), then one byte every 100 ms: 1,000 bytes would take 100 s.
+    socket.on('connect', () => {
+      socket.write(head + (declaredBody === null ? '' : `Content-Length: ${declaredBody}\r\n\r\n{`));
+      timer = setInterval(() => {
+        if (Date.now() - started > 20_000) give(null); // never cut: the test fails below
+        else socket.write(declaredBody === null ? 'X-Slow: 1\r\n' : ' ');
+      }, 100);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    const closed = (): void => give(Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0) || null);
+    socket.on('close', closed);
+    socket.on('error', closed);
+  });
+}
+
+describe('hostile input: the dispatcher API', () => {
+  it(`answers ${API_CASES} generated malformed requests with a 4xx only, keeps serving with bounded memory and creates nothing`, async () => {
+    const key = 'hostile_key';
+    const dispatcher = await startDispatcher({ timeScale: 0.05, apiKeys: [`${key}:user_hostile`] });
+    try {
+      const created = await call(dispatcher.url, 'POST', '/api/webhooks', key, { url: 'http://127.0.0.1:9/hook', events: ['trade.failed'], description: 'before' });
+      expect(created.status).toBe(201);
+      const before = await call(dispatcher.url, 'GET', `/api/webhooks/${created.body.id as string}`, key);
+      const port = Number(new URL(dispatcher.url).port);
+      const cases = dispatcherCases(SEED, API_CASES, { key, webhookId: created.body.id as string });
+
+      const report = await runCases(port, dispatcher.process.pid as number, cases);
+      expect(report.failures.slice(0, 25)).toEqual([]);
+      expect(Object.values(report.byKind).reduce((a, b) => a + b, 0)).toBe(API_CASES);
+      expect(report.peakRss - report.baseRss).toBeLessThan(MEMORY_GROWTH_LIMIT);
+
+      // Still up, still serving; nothing was created or changed by any of it.
+      expect(dispatcher.process.exitCode).toBeNull();
+      expect((await call(dispatcher.url, 'GET', '/healthz', null)).body).toEqual({ ok: true });
+      const list = await call(dispatcher.url, 'GET', '/api/webhooks', key);
+      expect(list.body.data).toEqual([before.body].map(({ stats: _stats, ...webhook }) => webhook));
+      const ok = await call(dispatcher.url, 'POST', '/api/events', key, { event: 'trade.failed', data: { tradeId: 't', userId: 'u', reason: 'r' } });
+      expect(ok.status).toBe(202);
+      await dispatcher.stop();
+      // No request made it fail inside (an internal error is logged on stderr).
+      expect(dispatcher.stderr()).toBe('');
+      expect(readDatabase(dispatcher.dbPath).events).toHaveLength(1);
+      console.log(
+        `[hostile] dispatcher API, seed ${SEED}: ${API_CASES} malformed requests (${KINDS.map((k) => `${k} ${report.byKind[k]}`).join(', ')}), ` +
+          `all 4xx or cut; memory ${Math.round(report.baseRss / MIB)} → peak ${Math.round(report.peakRss / MIB)} MiB`,
+      );
+    } finally {
+      dispatcher.kill();
+    }
+  });
+
+  it('cuts off a client that sends its headers or its body too slowly', async () => {
+    const dispatcher = await startDispatcher({ timeScale: 0.05, apiKeys: ['slow_key:user_slow'] });
+    try {
+      const port = Number(new URL(dispatcher.url).port);
+      const head = 'POST /api/webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer slow_key\r\nContent-Type: application/json\r\n';
+      const [slowBody, slowHeaders] = await Promise.all([trickle(port, head, 1000), trickle(port, head, null)]);
+      // Cut by the server (408 Request Timeout or a close), long before the trickle would have ended.
+      for (const cut of [slowBody, slowHeaders]) {
+        expect(cut.status === null || cut.status === 408 || cut.status === 400).toBe(true);
+        expect(cut.ms).toBeLessThan(20_000);
+      }
+      expect((await call(dispatcher.url, 'GET', '/healthz', null)).status).toBe(200);
+    } finally {
+      await dispatcher.stop();
+    }
+  });
+});
+
+describe('hostile input: listen --reject-invalid', () => {
+  it(`answers ${LISTENER_CASES} generated malformed deliveries with a 4xx only, prints only JSON lines, keeps bounded memory`, async () => {
+    const secret = generateSecret();
+    const listen = await startListen(['--reject-invalid', '--secret', secret]);
+    try {
+      const cases = listenerCases(SEED, LISTENER_CASES, secret, () => Math.floor(Date.now() / 1000));
+      const report = await runCases(listen.port, listen.process.pid as number, cases);
+      expect(report.failures.slice(0, 25)).toEqual([]);
+      expect(report.peakRss - report.baseRss).toBeLessThan(MEMORY_GROWTH_LIMIT);
+      expect(listen.process.exitCode).toBeNull();
+
+      // A real delivery still goes through, and is printed.
+      const body = JSON.stringify({ event: 'trade.failed', timestamp: new Date().toISOString(), data: { tradeId: 'ok', userId: 'u', reason: 'r' } });
+      const res = await fetch(listen.url, { method: 'POST', headers: generateTestHeaders({ payload: body, secret, event: 'trade.failed' }), body });
+      expect(res.status).toBe(200);
+      for (let waited = 0; !listen.lines.some((l) => l.event === 'trade.failed') && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      const events = listen.lines.filter((l) => l.type === 'event');
+      expect(events.at(-1)).toMatchObject({ event: 'trade.failed', verdict: { ok: true }, status: 200 });
+      // Every other delivery it printed was refused.
+      expect(events.slice(0, -1).every((e) => e.status === 401 && (e.verdict as { ok: boolean }).ok === false)).toBe(true);
+
+      const result = await listen.stop();
+      expect(result.stderr).not.toMatch(/threw|Internal error|listener_error/);
+      console.log(
+        `[hostile] listen, seed ${SEED}: ${LISTENER_CASES} malformed deliveries (${KINDS.map((k) => `${k} ${report.byKind[k]}`).join(', ')}), ` +
+          `all 4xx or cut; ${events.length - 1} printed as refused; memory ${Math.round(report.baseRss / MIB)} → peak ${Math.round(report.peakRss / MIB)} MiB`,
+      );
+    } finally {
+      listen.process.kill('SIGKILL');
+    }
+  });
+
+  it('cuts off a sender that sends its headers or its body too slowly', async () => {
+    const listener = await createListener({ port: 0, requestTimeoutMs: 1_000 });
+    try {
+      const head = 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n';
+      const [slowBody, slowHeaders] = await Promise.all([trickle(listener.port, head, 1000), trickle(listener.port, head, null)]);
+      for (const cut of [slowBody, slowHeaders]) {
+        expect(cut.status === null || cut.status === 408 || cut.status === 400).toBe(true);
+        expect(cut.ms).toBeLessThan(20_000);
+      }
+    } finally {
+      await listener.close();
+    }
+  });
+});
