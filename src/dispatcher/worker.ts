@@ -169,48 +169,13 @@ export function createWorker(options: WorkerOptions) {
     }
     let info: AttemptInfo;
     try {
-      info = await recordSoon({ delivery, token, number, startedAt, result });
+      // Committed together with whatever else finished in this turn (store.commitSoon).
+      info = await store.commitSoon(() => record(delivery, token, number, startedAt, result));
     } catch (error) {
       options.onError(error);
       return;
     }
     options.onAttempt(info);
-  }
-
-  interface Finished {
-    delivery: ClaimedDelivery;
-    token: string;
-    number: number;
-    startedAt: number;
-    result: SendResult;
-    resolve(info: AttemptInfo): void;
-    reject(error: unknown): void;
-  }
-  let toRecord: Finished[] = [];
-
-  /**
-   * Group commit: the attempts that finish in one turn of the event loop are recorded in one
-   * transaction (one WAL commit instead of one each). Each still resolves only once it is
-   * committed, so nothing is reported, and no slot is freed, before it is durable.
-   */
-  function recordSoon(entry: Omit<Finished, 'resolve' | 'reject'>): Promise<AttemptInfo> {
-    return new Promise((resolve, reject) => {
-      toRecord.push({ ...entry, resolve, reject });
-      if (toRecord.length === 1) setImmediate(flushRecords);
-    });
-  }
-
-  function flushRecords(): void {
-    const batch = toRecord;
-    toRecord = [];
-    let infos: AttemptInfo[];
-    try {
-      infos = store.transaction(() => batch.map((e) => record(e.delivery, e.token, e.number, e.startedAt, e.result)));
-    } catch (error) {
-      for (const entry of batch) entry.reject(error);
-      return;
-    }
-    batch.forEach((entry, i) => entry.resolve(infos[i] as AttemptInfo));
   }
 
   /** Everything an attempt changes (run inside the batch's transaction): the attempt log, the delivery, the webhook's failure count. */

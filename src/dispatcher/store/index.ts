@@ -18,6 +18,39 @@ export interface StoreOptions {
 /** The dispatcher's SQLite store: one query family per file, short write transactions only. */
 export function createStore({ path, now }: StoreOptions) {
   const db = openDatabase(path);
+
+  // Group commit: the writes asked for in one turn of the event loop share one transaction, so
+  // a burst of accepted events and finished attempts costs one WAL commit, not one each. Each
+  // write runs in its own savepoint (better-sqlite3 nests transactions that way), so one that
+  // throws rolls back alone and rejects alone; every promise settles only after the commit.
+  type Pending = { fn: () => unknown; resolve(value: unknown): void; reject(error: unknown): void };
+  let pending: Pending[] = [];
+  const flush = (): void => {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    let results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+    try {
+      results = db.transaction(() =>
+        batch.map((entry) => {
+          try {
+            return { ok: true as const, value: db.transaction(entry.fn)() };
+          } catch (error) {
+            return { ok: false as const, error };
+          }
+        }),
+      ).immediate();
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+      return;
+    }
+    batch.forEach((entry, i) => {
+      const result = results[i] as (typeof results)[number];
+      if (result.ok) entry.resolve(result.value);
+      else entry.reject(result.error);
+    });
+  };
+
   return {
     webhooks: webhookQueries(db, now),
     events: eventQueries(db, now),
@@ -30,8 +63,17 @@ export function createStore({ path, now }: StoreOptions) {
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
     },
+    /** Runs `fn` in the next group commit; resolves with its result once that is committed. Never call the network inside. */
+    commitSoon<T>(fn: () => T): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+        if (pending.length === 1) setImmediate(flush);
+      });
+    },
     close(): void {
-      if (db.open) db.close();
+      if (!db.open) return;
+      flush();
+      db.close();
     },
   };
 }

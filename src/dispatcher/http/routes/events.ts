@@ -17,7 +17,7 @@ export function eventRoutes(app: DispatcherContext): Route[] {
       method: 'POST',
       path: '/api/events',
       auth: 'user',
-      handler(req) {
+      async handler(req) {
         const key = readIdempotencyKey(req.req.headers['idempotency-key']);
         const { event, data } = validateEmit(req.json());
         // The key's user owns the event (SPEC §3): whatever userId was sent is replaced.
@@ -33,7 +33,8 @@ export function eventRoutes(app: DispatcherContext): Route[] {
           throw validationFailed('data is nested too deeply to be sent as a webhook body; flatten it.');
         }
 
-        const answer = store.transaction(() => {
+        // The 202 goes out only once the event and its deliveries are committed (SPEC §4).
+        const answer = await store.commitSoon(() => {
           if (key !== undefined) {
             const earlier = store.idempotency.find(req.user, key);
             if (earlier) {
