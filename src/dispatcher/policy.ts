@@ -32,10 +32,8 @@ export function scaled(ms: number, timeScale: number): number {
   return Math.max(0, Math.round(ms * timeScale));
 }
 
-/** Success is any 2xx within the timeout; 3xx, 4xx, 5xx fail (redirects are not followed). */
-export function isSuccess(statusCode: number | null): boolean {
-  return statusCode !== null && statusCode >= 200 && statusCode < 300;
-}
+/** Success is any 2xx within the timeout; 3xx, 4xx, 5xx fail (redirects are not followed). One rule, in core. */
+export { isSuccessStatus as isSuccess } from '../core/outcome.js';
 
 /** Delay before the attempt that follows failed attempt `attempt` (1-based), or undefined when it was the last. */
 export function retryDelayAfter(attempt: number, timeScale: number): number | undefined {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { attemptSucceeded } from '../core/outcome.js';
 import { generateTestHeaders } from '../core/signature.js';
 import { USER_AGENT } from '../core/version.js';
 import {
@@ -7,7 +8,6 @@ import {
   MAX_ATTEMPTS,
   RATE_WINDOW_MS,
   createRateWindow,
-  isSuccess,
   leaseDuration,
   retryDelayAfter,
   scaled,
@@ -129,7 +129,9 @@ export function createWorker(options: WorkerOptions) {
         store.deliveries.defer(delivery.id, token, waitUntil); // the window is full: wait, not a failure
         continue;
       }
-      const job = attempt(delivery, token, current).finally(() => {
+      const job = attempt(delivery, token, current)
+        .catch(options.onError)
+        .finally(() => {
         inFlight.delete(job);
         tickSoon();
       });
@@ -175,12 +177,16 @@ export function createWorker(options: WorkerOptions) {
       options.onError(error);
       return;
     }
-    options.onAttempt(info);
+    try {
+      options.onAttempt(info);
+    } catch (error) {
+      options.onError(error); // a caller's callback (an assertion in a test suite) must not take the worker down
+    }
   }
 
   /** Everything an attempt changes (run inside the batch's transaction): the attempt log, the delivery, the webhook's failure count. */
   function record(delivery: ClaimedDelivery, token: string, number: number, startedAt: number, result: SendResult): AttemptInfo {
-    const ok = isSuccess(result.statusCode) && result.error === null;
+    const ok = attemptSucceeded(result);
     store.attempts.insert({
       delivery_id: delivery.id,
       webhook_id: delivery.webhook_id,

@@ -1,3 +1,4 @@
+import { isSuccessStatus } from '../core/outcome.js';
 import { Agent } from 'undici';
 import { newId } from '../core/ids.js';
 import { HEADER, sign, signStandard } from '../core/signature.js';
@@ -59,7 +60,7 @@ export async function replayDeliveries(options: ReplayOptions): Promise<ReplayRe
           signal: AbortSignal.timeout(timeoutMs),
         });
         await response.body.dump();
-        const ok = response.statusCode >= 200 && response.statusCode < 300;
+        const ok = isSuccessStatus(response.statusCode);
         result = { ...base, status: response.statusCode, ms: now() - started, ok };
       } catch (error) {
         const err = error as { code?: string; name?: string; message?: string };
