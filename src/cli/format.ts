@@ -1,5 +1,8 @@
-/** Pads columns to their widest cell; the header is the first row. */
-export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+import { printable } from '../core/printable.js';
+
+/** Pads columns to their widest cell; the header is the first row. Cells are made printable (no escape sequences from data). */
+export function table(header: readonly string[], rawRows: ReadonlyArray<readonly string[]>): string {
+  const rows = rawRows.map((row) => row.map(printableKeepingStyle));
   const widths = header.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
   const render = (cells: readonly string[]) =>
     cells
@@ -14,4 +17,15 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 function visibleLength(text: string): number {
   return text.replace(ANSI, '').length;
+}
+
+/** Escapes control characters from data but keeps the colour codes our own styling added. */
+function printableKeepingStyle(cell: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of cell.matchAll(ANSI)) {
+    out += printable(cell.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + printable(cell.slice(last));
 }

@@ -35,9 +35,10 @@ export function createOutput(options: OutputOptions): Output {
   const stderr = options.stderr ?? process.stderr;
   const env = options.env ?? process.env;
   const isTTY = Boolean(stdout.isTTY);
-  const colorWanted = env.NO_COLOR === undefined || env.NO_COLOR === '';
+  // NO_COLOR wins over everything (no-color.org); FORCE_COLOR then turns colours on off a TTY.
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
-  const style = new Chalk({ level: forced || (colorWanted && isTTY && Boolean(stderr.isTTY)) ? 1 : 0 });
+  const style = new Chalk({ level: !noColor && (forced || (isTTY && Boolean(stderr.isTTY))) ? 1 : 0 });
 
   return {
     json: options.json,

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { printable } from '../../src/core/printable.js';
+import { table } from '../../src/cli/format.js';
+import { PLAIN, renderEvent } from '../../src/listener/pretty.js';
+import type { ListenerEvent } from '../../src/listener/types.js';
+
+describe('printable', () => {
+  it.each([
+    ['plain text', 'plain text'],
+    ['tab\tand\nnewline\r', 'tab\\tand\\nnewline\\r'],
+    ['\u001b]0;owned\u0007', '\\x1b]0;owned\\x07'],
+    ['\u001b[2J clear', '\\x1b[2J clear'],
+    ['del\u007f and c1 \u009b', 'del\\x7f and c1 \\x9b'],
+    ['unicode stays: é ♫ 🎵', 'unicode stays: é ♫ 🎵'],
+  ])('%j → %j', (input, expected) => {
+    expect(printable(input)).toBe(expected);
+  });
+});
+
+describe('terminal output never carries escape sequences from data', () => {
+  it('table() escapes control characters in cells but keeps its own colours', () => {
+    const red = '\u001b[31mfailed\u001b[39m';
+    const out = table(['URL', 'STATUS'], [['https://x.test/\u001b]0;owned\u0007', red]]);
+    expect(out).toContain('https://x.test/\\x1b]0;owned\\x07');
+    expect(out).toContain(red);
+    expect(out).not.toContain('\u0007');
+  });
+
+  it("listen's event line escapes what the sender put in the event type, ids and data", () => {
+    const event = {
+      type: 'event',
+      receivedAt: '2026-01-01T00:00:00.000Z',
+      method: 'POST',
+      path: '/',
+      event: 'trade.failed\u001b[2J',
+      eventId: 'evt_\u001b]0;x\u0007',
+      deliveryId: 'dlv_1',
+      attempt: 1,
+      verdict: { ok: true, reason: 'verified', label: 'verified', message: '' },
+      summary: 'trade tx failed: \u001b]0;owned\u0007\u001b[2J',
+      bytes: 10,
+      payload: null,
+      forwards: [],
+      status: 200,
+    } as ListenerEvent;
+    const lines = renderEvent(event, PLAIN).join('\n');
+    expect(lines).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(lines).toContain('\\x1b]0;owned\\x07');
+  });
+});
