@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Delivery } from '../../../src/core/api-types.js';
 import { createApiClient, type ApiClient } from '../../../src/core/api-client.js';
 import { EVENT_CATALOG, EVENT_TYPES, type EventType } from '../../../src/core/events.js';
 import { startApp, type SampleApp } from '../../helpers/app.js';
@@ -31,6 +32,19 @@ async function listen(d: RunningDispatcher, args: string[]): Promise<RunningList
   const running = await startListen(['--api-url', d.url, ...args], { V2K_API_KEY: d.apiKey });
   cleanup.push(() => running.stop());
   return running;
+}
+
+/**
+ * The delivery once the dispatcher has recorded its last attempt: the listener answers (and
+ * reports) before the dispatcher has read that answer and committed it.
+ */
+async function settled(api: ApiClient, hookId: string, done: (d: Delivery) => boolean = (d) => d.status !== 'pending') {
+  for (let i = 0; i < 200; i++) {
+    const [delivery] = await api.listDeliveries(hookId);
+    if (delivery && done(delivery)) return delivery;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`the delivery of ${hookId} did not settle`);
 }
 
 function emit(api: ApiClient, event: EventType) {
@@ -88,7 +102,7 @@ describe('listen with the real dispatcher', () => {
     await emit(api, 'alert.triggered');
     const [event] = (await running.waitForEvents(1)) as unknown as Event[];
     expect(event).toMatchObject({ event: 'alert.triggered', verdict: { label: 'bad signature' }, status: 401, forwards: [] });
-    const [delivery] = await api.listDeliveries(hook.id);
+    const delivery = await settled(api, hook.id, (d) => d.attempts.length >= 1);
     expect(delivery?.attempts[0]?.statusCode).toBe(401);
     expect(target.received).toHaveLength(0);
   });
@@ -109,7 +123,7 @@ describe('listen with the real dispatcher', () => {
     const last = events[events.length - 1] as Event;
     expect(last).toMatchObject({ deliveryId: first?.deliveryId, status: 200 });
     expect(last.attempt).toBeGreaterThan(1);
-    const [delivery] = await api.listDeliveries(hookId);
+    const delivery = await settled(api, hookId);
     expect(delivery?.status).toBe('succeeded');
     expect(delivery?.attempts[0]?.statusCode).toBe(502);
   });
@@ -124,7 +138,7 @@ describe('listen with the real dispatcher', () => {
     expect(first?.status).toBe(504);
     target.setMode({ kind: 'answer', status: 200 });
     await running.waitForEvents(2);
-    const [delivery] = await api.listDeliveries(hookId);
+    const delivery = await settled(api, hookId, (d) => d.attempts.length >= 2);
     expect(delivery?.attempts[0]?.statusCode).toBe(504);
     expect(JSON.parse(delivery?.attempts[0]?.responseBody ?? '{}')).toMatchObject({ error: { code: 'app_timeout' } });
   });
