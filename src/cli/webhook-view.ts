@@ -99,10 +99,6 @@ export function attemptResult(attempt: Attempt): string {
   return attempt.error ?? 'no answer';
 }
 
-export function attemptOk(attempt: Attempt): boolean {
-  return attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;
-}
-
 /** The start of a response body, on one line. */
 export function snippet(text: string | null, max = 200): string {
   if (text === null || text === '') return '(empty)';

@@ -1,9 +1,10 @@
 import type { Delivery, DeliveryStatus } from '../../core/api-types.js';
 import { UsageError } from '../../core/errors.js';
+import { attemptSucceeded } from '../../core/outcome.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { table } from '../format.js';
-import { attemptOk, attemptResult, lastAttempt, relative, snippet } from '../webhook-view.js';
+import { attemptResult, lastAttempt, relative, snippet } from '../webhook-view.js';
 
 export interface DeliveriesOptions {
   id: string;
@@ -53,7 +54,7 @@ function renderOne(delivery: Delivery, paint: (ok: boolean, text: string) => str
     lines.push(
       table(
         ['#', 'AT', 'RESULT', 'MS', 'RESPONSE'],
-        delivery.attempts.map((a) => [String(a.number), a.at, paint(attemptOk(a), attemptResult(a)), String(a.durationMs), snippet(a.responseBody, 60)]),
+        delivery.attempts.map((a) => [String(a.number), a.at, paint(attemptSucceeded(a), attemptResult(a)), String(a.durationMs), snippet(a.responseBody, 60)]),
       ),
     );
   }

@@ -1,9 +1,10 @@
 import type { Delivery } from '../../core/api-types.js';
 import { V2kError } from '../../core/errors.js';
+import { attemptSucceeded, isSuccessStatus } from '../../core/outcome.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { startSpinner } from '../prompts.js';
-import { attemptOk, attemptResult, relative, snippet } from '../webhook-view.js';
+import { attemptResult, relative, snippet } from '../webhook-view.js';
 
 export interface TestOptions {
   id: string;
@@ -13,7 +14,7 @@ export interface TestOptions {
 
 /**
  * `test <id>`: sends the guide's test event and waits for the outcome of its first attempt
- * (not for the retries, which take 14 s or more): exit 0 on a 2xx, 1 otherwise.
+ * (not for the retries, which take 14 s or more): exit 0 when it succeeded (a 2xx and no transport error), 1 otherwise.
  */
 export async function run(options: TestOptions, ctx: Context): Promise<number | void> {
   const { client } = await connect(ctx);
@@ -42,7 +43,7 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
       hint: `Is the webhook enabled? Check it with \`v2k-webhooks get ${options.id}\`.`,
     });
   }
-  const ok = attemptOk(attempt);
+  const ok = attemptSucceeded(attempt);
   const verdict = `${ok ? 'succeeded' : 'failed'}: ${attemptResult(attempt)} in ${attempt.durationMs} ms`;
   if (ok) spinner.succeed(`Test delivery ${verdict}`);
   else spinner.fail(`Test delivery ${verdict}`);
@@ -55,7 +56,9 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
     ].join('\n'),
   );
   if (!ok) {
-    ctx.output.info(`The receiver did not answer 2xx. Check it, then run \`v2k-webhooks test ${options.id}\` again.`);
+    // A 2xx followed by a transport error (a reset mid-body) is a failure too: the platform records it so (core/outcome.ts).
+    const why = isSuccessStatus(attempt.statusCode) ? `The receiver answered ${attempt.statusCode} but then failed (${attempt.error})` : 'The receiver did not answer 2xx';
+    ctx.output.info(`${why}. Check it, then run \`v2k-webhooks test ${options.id}\` again.`);
     return 1;
   }
 }

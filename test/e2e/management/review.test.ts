@@ -1,0 +1,67 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiClient } from '../../../src/core/api-client.js';
+import { startDispatcher, type RunningDispatcher } from '../../helpers/dispatcher.js';
+import { asUser, json, keyOf, userKeys } from './setup.js';
+
+// Findings of the CLI review, each against the built CLI and a real dispatcher process.
+const users = userKeys('review', 4);
+let dispatcher: RunningDispatcher;
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  dispatcher = await startDispatcher({ timeScale: 0.01, apiKeys: users });
+});
+
+afterAll(async () => {
+  await dispatcher?.stop();
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+/** A node:http server on port 0 with `handler`. */
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function apiFor(entry: string) {
+  return createApiClient({ baseUrl: dispatcher.url, apiKey: keyOf(entry) });
+}
+
+describe('test: one success rule with the dispatcher', () => {
+  it('a receiver that answers 200 and then resets the connection failed (exit 1), as the dispatcher recorded it', async () => {
+    // Promises 1000 bytes, sends 7, then drops the connection: status 200, then a reset.
+    const url = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+        res.write('partial', () => setTimeout(() => res.socket?.destroy(), 20));
+      });
+    });
+    const user = users[0] as string;
+    const hook = await apiFor(user).createWebhook({ url: `${url}/hook`, events: ['*'] });
+    const run = asUser(dispatcher, keyOf(user));
+
+    const machine = await run(['--json', 'test', hook.id]);
+    expect(machine.exitCode, String(machine.stderr)).toBe(1);
+    const outcome = json<{ ok: boolean; deliveryId: string; attempt: { statusCode: number; error: string } }>(machine);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.attempt.statusCode).toBe(200);
+    expect(outcome.attempt.error).toMatch(/reset/);
+    // The dispatcher's record of the same attempt: failed, or pending a retry — never succeeded.
+    const recorded = await apiFor(user).getDelivery(hook.id, outcome.deliveryId);
+    expect(recorded.status).not.toBe('succeeded');
+    expect(recorded.attempts[0]).toMatchObject({ statusCode: 200, error: outcome.attempt.error });
+
+    const human = await run(['test', hook.id]);
+    expect(human.exitCode, String(human.stderr)).toBe(1);
+    expect(human.stdout).toMatch(/failed: HTTP 200 \(connection reset\) in \d+ ms/);
+    expect(human.stderr).toMatch(/answered 200 but then failed \(connection reset\)/);
+  });
+});
