@@ -7,5 +7,5 @@ export interface DispatcherContext {
   /** Tells the delivery worker that deliveries are due now. */
   wake(): void;
   /** The options it runs with, for display. */
-  settings: { timeScale: number; rateLimit: number; concurrency: number };
+  settings: { timeScale: number; rateLimit: number; concurrency: number; host: string };
 }

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,5 +167,20 @@ describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => 
     expect(unknown.status).toBe(404);
     const html = await fetch(dispatcher.adminUrl);
     expect(html.headers.get('content-security-policy')).toMatch(/script-src 'sha256-/);
+
+    // DNS rebinding: a page of another site whose name now points at 127.0.0.1 sends its own Host.
+    const withHost = (host: string, path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(path, dispatcher.url);
+        request({ host: '127.0.0.1', port: url.port, path: url.pathname, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await withHost('evil.example:80', '/admin/api/overview')).toBe(403);
+    expect(await withHost('evil.example', '/admin/webhooks')).toBe(403);
+    expect(await withHost(`localhost:${new URL(dispatcher.url).port}`, '/admin/api/overview')).toBe(200);
   });
 });

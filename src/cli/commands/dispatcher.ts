@@ -49,6 +49,12 @@ export async function run(options: DispatcherCommandOptions, ctx: Context): Prom
     );
   }
 
+  if (!/^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(options.host)) {
+    output.warn(
+      `Bound to ${options.host}: other machines can reach the API and the monitoring page, which needs no key and shows every user's webhooks. Use the default --host 127.0.0.1 unless you mean it.`,
+    );
+  }
+
   await new Promise<void>((done) => {
     if (ctx.stopSignal.aborted) done();
     else ctx.stopSignal.addEventListener('abort', () => done(), { once: true });

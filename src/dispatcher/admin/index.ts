@@ -1,6 +1,6 @@
 import type { DispatcherContext } from '../context.js';
 import { HttpError, notFound } from '../http/errors.js';
-import type { Route } from '../http/router.js';
+import type { RequestContext, Route } from '../http/router.js';
 import { toDelivery } from '../store/index.js';
 import { buildOverview } from './overview.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './page.js';
@@ -14,19 +14,32 @@ const PAGE_HEADERS = {
 
 const WEBHOOK_ID = /^wh_[A-Za-z0-9]{1,64}$/;
 
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/**
+ * On a loopback dispatcher, only pages loaded from a loopback name may read the overview: a web
+ * page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding) sends its own
+ * Host header and gets 403. Bound elsewhere on purpose (--host), the operator chose the network.
+ */
+function checkHost(hostHeader: string | undefined, boundHost: string): void {
+  if (!LOOPBACK.test(boundHost)) return;
+  const name = (hostHeader ?? '').replace(/:\d+$/, '');
+  if (!LOOPBACK.test(name)) {
+    throw new HttpError(403, 'forbidden_host', `The monitoring page answers only to a loopback host name (127.0.0.1 or localhost), not ${JSON.stringify(name.slice(0, 100))}.`);
+  }
+}
+
 /**
  * The monitoring page (SPEC §4 `/admin/webhooks`, issue 6) and the JSON it polls. Open like
- * /healthz: the dispatcher binds to loopback and the page is an operator's view across users.
- * Never a secret: the overview is built field by field, not from whole rows.
+ * /healthz: the dispatcher binds to loopback and the page is an operator's view across users;
+ * the Host check keeps other web sites from reading it through a browser. Never a secret: the overview is built field by field, not from whole rows.
  */
 export function adminRoutes(app: DispatcherContext): Route[] {
   const { store } = app;
-  const page = (): { status: number; body: string; contentType: string; headers: Record<string, string> } => ({
-    status: 200,
-    body: DASHBOARD_HTML,
-    contentType: 'text/html; charset=utf-8',
-    headers: PAGE_HEADERS,
-  });
+  const page = (req: RequestContext): { status: number; body: string; contentType: string; headers: Record<string, string> } => {
+    checkHost(req.req.headers.host, app.settings.host);
+    return { status: 200, body: DASHBOARD_HTML, contentType: 'text/html; charset=utf-8', headers: PAGE_HEADERS };
+  };
   return [
     { method: 'GET', path: '/admin/webhooks', auth: 'none', handler: page },
     { method: 'GET', path: '/admin', auth: 'none', handler: page },
@@ -35,6 +48,7 @@ export function adminRoutes(app: DispatcherContext): Route[] {
       path: '/admin/api/overview',
       auth: 'none',
       handler(req) {
+        checkHost(req.req.headers.host, app.settings.host);
         const webhook = req.query.get('webhook') || null;
         if (webhook !== null && !WEBHOOK_ID.test(webhook)) {
           throw new HttpError(400, 'validation_failed', 'The webhook filter must be a webhook id such as wh_abc123.');
@@ -48,6 +62,7 @@ export function adminRoutes(app: DispatcherContext): Route[] {
       path: '/admin/api/webhooks/:id/deliveries/:deliveryId',
       auth: 'none',
       handler(req) {
+        checkHost(req.req.headers.host, app.settings.host);
         const row = store.deliveries.getForWebhook(req.params.deliveryId ?? '', req.params.id ?? '');
         if (!row) throw notFound(`delivery ${req.params.deliveryId} of webhook ${req.params.id}`);
         const attempts = store.attempts.forDeliveries([row.id]).get(row.id) ?? [];
