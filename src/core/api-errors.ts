@@ -49,8 +49,10 @@ export function apiError(status: number, text: string, method: string, url: stri
     });
   }
   if (status === 409 && server?.code === 'webhook_disabled') {
+    // The platform's message may end with how to enable it over HTTP; the hint says it once, for the CLI.
+    const what = server.message.replace(/\s*Enable it first\b.*$/is, '').replace(/\.$/, '') || server.message;
     return new ApiError(status, body, {
-      message: `${server.message} (HTTP 409 webhook_disabled).`,
+      message: `${what} (HTTP 409 webhook_disabled).`,
       hint: `Enable it first: \`v2k-webhooks update ${subject?.replace(/^webhook /, '') ?? '<id>'} --enable\`.`,
     });
   }

@@ -65,3 +65,16 @@ describe('test: one success rule with the dispatcher', () => {
     expect(human.stderr).toMatch(/answered 200 but then failed \(connection reset\)/);
   });
 });
+
+describe('409 webhook_disabled', () => {
+  it('says "Enable it first" once, with the CLI command', async () => {
+    const user = users[1] as string;
+    const hook = await apiFor(user).createWebhook({ url: 'http://127.0.0.1:9/hook', events: ['*'] });
+    await apiFor(user).updateWebhook(hook.id, { isActive: false });
+    const result = await asUser(dispatcher, keyOf(user))(['test', hook.id]);
+    expect(result.exitCode, String(result.stderr)).toBe(1);
+    expect(String(result.stderr).match(/Enable it first/g)).toHaveLength(1);
+    expect(result.stderr).toContain(`Enable it first: \`v2k-webhooks update ${hook.id} --enable\``);
+    expect(result.stderr).toMatch(new RegExp(`Webhook ${hook.id} is disabled, so it cannot .*\\(HTTP 409 webhook_disabled\\)`));
+  });
+});
