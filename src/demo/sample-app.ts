@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MAX_BODY_BYTES } from '../core/limits.js';
 import { verify } from '../core/signature.js';
 
 /** What the sample app saw of one request. */
@@ -18,12 +19,8 @@ export interface SampleApp {
   readonly received: readonly AppDelivery[];
   /** The app learns its webhook's secret once the webhook exists. */
   setSecret(secret: string): void;
-  /** Called after each request. */
-  onDelivery(listener: (delivery: AppDelivery) => void): void;
   close(): Promise<void>;
 }
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The receiver the demo forwards to, written the way the README tells users to: verify the raw
@@ -34,9 +31,12 @@ export async function startSampleApp(options: { failFirstAttempt?: string } = {}
   let secret: string | undefined;
   const received: AppDelivery[] = [];
   const handled = new Set<string>();
-  const listeners: Array<(delivery: AppDelivery) => void> = [];
 
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy()); // a sender that aborts mid-body: nothing to answer
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST' || req.url !== '/webhooks/v2k') {
       res.writeHead(404).end();
       return;
@@ -60,8 +60,8 @@ export async function startSampleApp(options: { failFirstAttempt?: string } = {}
     const delivery: AppDelivery = { deliveryId, event, attempt, verified: verdict.ok, status };
     received.push(delivery);
     res.writeHead(status, { 'content-type': 'application/json' }).end(body);
-    for (const listener of listeners) listener(delivery);
-  });
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -70,9 +70,6 @@ export async function startSampleApp(options: { failFirstAttempt?: string } = {}
     received,
     setSecret(value) {
       secret = value;
-    },
-    onDelivery(listener) {
-      listeners.push(listener);
     },
     close() {
       server.closeAllConnections();

@@ -24,7 +24,7 @@ export function requestTimeout(timeScale: number): number {
   return Math.max(MIN_REQUEST_TIMEOUT_MS, scaled(REQUEST_TIMEOUT_MS, timeScale));
 }
 /** Request bodies over this are answered 413. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES } from '../core/limits.js';
 /** How much of a receiver's answer an attempt keeps. */
 export const RESPONSE_BODY_LIMIT = 4096;
 

@@ -1,8 +1,9 @@
 import { Agent } from 'undici';
+import { MAX_BODY_BYTES } from '../core/limits.js';
 import type { ForwardResult } from './types.js';
 
 /** An app's answer is handed back to the sender; past this size it is cut off (the body cap of SPEC §3). */
-const MAX_ANSWER_BYTES = 1024 * 1024;
+const MAX_ANSWER_BYTES = MAX_BODY_BYTES;
 
 export interface ForwardAnswer extends Omit<ForwardResult, 'answered'> {
   headers: Record<string, string | string[] | undefined>;

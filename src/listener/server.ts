@@ -10,8 +10,9 @@ import { parseTarget, routeFor, TargetError, type Target } from './targets.js';
 import type { Listener, ListenerEvent, ListenerLogger, ListenerOptions } from './types.js';
 import { checkDelivery } from './verdict.js';
 
-/** SPEC §3's body cap, applied to what the listener accepts. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+import { MAX_BODY_BYTES } from '../core/limits.js';
+
+export { MAX_BODY_BYTES };
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_FORWARD_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -212,39 +213,37 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
   });
 }
 
-/** The raw body, or `too_large` past 1 MiB (checked on Content-Length first, then while reading). */
+/** Past this much input a body is cut off (connection closed) instead of read to the end and answered 413. */
+const DISCARD_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * The raw body, or `too_large` past 1 MiB. An oversized body is still read to its end (and
+ * dropped) before the 413: a server that closes while the sender is still writing makes the
+ * sender see a connection reset instead of the answer. Past 16 MiB the connection is cut.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | 'aborted'> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+  if (Number.isFinite(declared) && declared > DISCARD_LIMIT) {
     req.resume();
     return Promise.resolve('too_large');
   }
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    const settle = (value: Buffer | 'too_large' | 'aborted'): void => {
+      if (!done) resolve(value);
+      done = true;
+    };
     req.on('data', (chunk: Buffer) => {
-      if (done) return;
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        done = true;
-        resolve('too_large');
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > DISCARD_LIMIT) req.destroy();
+      else chunks = [];
     });
-    req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks));
-      done = true;
-    });
-    req.on('error', () => {
-      if (!done) resolve('aborted');
-      done = true;
-    });
-    req.on('close', () => {
-      if (!done) resolve('aborted');
-      done = true;
-    });
+    req.on('end', () => settle(size > MAX_BODY_BYTES ? 'too_large' : Buffer.concat(chunks)));
+    req.on('error', () => settle('aborted'));
+    req.on('close', () => settle('aborted'));
   });
 }
 
