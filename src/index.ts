@@ -3,6 +3,7 @@ export {
   signStandard,
   verify,
   generateTestHeaders,
+  deliveryHeaders,
   generateSecret,
   HEADER,
   SECRET_PREFIX,
@@ -14,6 +15,7 @@ export {
   type VerifyReason,
   type StandardSignOptions,
   type TestHeadersOptions,
+  type DeliveryHeaderOptions,
 } from './core/signature.js';
 export * from './core/events.js';
 export * from './core/errors.js';

@@ -38,11 +38,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// `v2k-webhooks … | head` closes the pipe early: that is the reader's choice, not an error.
+// `v2k-webhooks … | head` closes the pipe early: that is the reader's choice, not an error. Any
+// other failure to write our own output ends the command with 1 (there is nowhere to report it).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
+    process.exit(error.code === 'EPIPE' ? (process.exitCode ?? 0) : 1);
   });
 }
 

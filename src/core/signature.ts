@@ -93,25 +93,39 @@ export interface TestHeadersOptions {
   userAgent?: string;
 }
 
-/**
- * Every header a V2K delivery carries (SPEC §2), signed with both schemes.
- * Use it in tests instead of signing by hand.
- */
-export function generateTestHeaders(options: TestHeadersOptions): Record<string, string> {
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const deliveryId = options.deliveryId ?? newId('dlv');
+export type DeliveryHeaderOptions = Required<TestHeadersOptions>;
+
+/** Every header of one delivery attempt (SPEC §2), signed with both schemes: what the dispatcher sends. */
+export function deliveryHeaders(o: DeliveryHeaderOptions): Record<string, string> {
   return {
     'content-type': 'application/json',
-    'user-agent': options.userAgent ?? 'V2K-Webhooks/test',
-    [HEADER.event]: options.event ?? eventOf(options.payload) ?? 'test',
-    [HEADER.signature]: sign(options.payload, options.secret),
-    [HEADER.delivery]: deliveryId,
-    [HEADER.eventId]: options.eventId ?? newId('evt'),
-    [HEADER.attempt]: String(options.attempt ?? 1),
-    [HEADER.webhookId]: deliveryId,
-    [HEADER.webhookTimestamp]: String(timestamp),
-    [HEADER.webhookSignature]: signStandard({ id: deliveryId, timestamp, payload: options.payload, secret: options.secret }),
+    'user-agent': o.userAgent,
+    [HEADER.event]: o.event,
+    [HEADER.signature]: sign(o.payload, o.secret),
+    [HEADER.delivery]: o.deliveryId,
+    [HEADER.eventId]: o.eventId,
+    [HEADER.attempt]: String(o.attempt),
+    [HEADER.webhookId]: o.deliveryId,
+    [HEADER.webhookTimestamp]: String(o.timestamp),
+    [HEADER.webhookSignature]: signStandard({ id: o.deliveryId, timestamp: o.timestamp, payload: o.payload, secret: o.secret }),
   };
+}
+
+/**
+ * The headers of a real delivery for a payload of your own, with fresh ids and the current time
+ * unless given. Use it in tests instead of signing by hand.
+ */
+export function generateTestHeaders(options: TestHeadersOptions): Record<string, string> {
+  return deliveryHeaders({
+    payload: options.payload,
+    secret: options.secret,
+    timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+    deliveryId: options.deliveryId ?? newId('dlv'),
+    eventId: options.eventId ?? newId('evt'),
+    event: options.event ?? eventOf(options.payload) ?? 'test',
+    attempt: options.attempt ?? 1,
+    userAgent: options.userAgent ?? 'V2K-Webhooks/test',
+  });
 }
 
 /**
@@ -234,7 +248,7 @@ function standardKey(secret: string): KeyObject {
 
 function normalizeSecrets(secret: VerifyOptions['secret']): string[] {
   if (typeof secret === 'string') return secret.length > 0 ? [secret] : [];
-  const list = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? secret : [];
+  const list: readonly unknown[] = Array.isArray(secret) ? secret : [];
   return list.filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 

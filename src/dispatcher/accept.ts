@@ -22,11 +22,10 @@ export function serializeEnvelope(type: DeliverableEvent, data: unknown, now: nu
  */
 export function insertEvent(
   store: Store,
-  input: { userId: string; type: DeliverableEvent; webhookIds: readonly string[] } & ({ body: Buffer } | { data: unknown; now: number }),
+  input: { userId: string; type: DeliverableEvent; body: Buffer; webhookIds: readonly string[] },
 ): AcceptedEvent {
   const eventId = newId('evt');
-  const body = 'body' in input ? input.body : serializeEnvelope(input.type, input.data, input.now);
-  store.events.insert({ id: eventId, userId: input.userId, type: input.type, body });
+  store.events.insert({ id: eventId, userId: input.userId, type: input.type, body: input.body });
   const deliveryIds = input.webhookIds.map((webhookId) => {
     const id = newId('dlv');
     store.deliveries.insert({ id, webhookId, eventId });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { attemptSucceeded } from '../core/outcome.js';
-import { generateTestHeaders } from '../core/signature.js';
+import { deliveryHeaders } from '../core/signature.js';
 import { USER_AGENT } from '../core/version.js';
 import {
   ATTEMPT_TIMEOUT_MS,
@@ -150,7 +150,7 @@ export function createWorker(options: WorkerOptions) {
   /** `startedAt` is the time the rate window counted this attempt at. */
   async function attempt(delivery: ClaimedDelivery, token: string, startedAt: number): Promise<void> {
     const number = delivery.attempt_count + 1;
-    const headers = generateTestHeaders({
+    const headers = deliveryHeaders({
       payload: delivery.body,
       secret: delivery.secret,
       timestamp: Math.floor(startedAt / 1000),

@@ -22,7 +22,7 @@ export type Reply =
   | undefined;
 
 export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** `/api/webhooks/:id/deliveries/:deliveryId` */
   path: string;
   /** 'user': needs a Bearer key (401 otherwise); 'none': open (health, the local monitoring page). */
