@@ -78,8 +78,13 @@ export function missingKeyError(settings: Settings): CredentialsError {
 /**
  * The API client of this run, with the URL and profile it resolved to. Throws CredentialsError
  * (exit 3) when there is no key. Used by every management command and by `listen --register`.
+ * Its calls stop at the first Ctrl+C (`ctx.stopSignal`) unless `interruptible` is false: for a
+ * command that still has API calls to make after the signal (listen deletes its webhook).
  */
-export async function connect(ctx: Context): Promise<{ client: ApiClient; apiUrl: string; profile: string }> {
+export async function connect(
+  ctx: Context,
+  { interruptible = true }: { interruptible?: boolean } = {},
+): Promise<{ client: ApiClient; apiUrl: string; profile: string }> {
   // With the URL and the key both given (the usual CI case) the saved profiles cannot matter:
   // skip reading them, which also spares loading conf.
   const given = (flag: string | undefined, env: string | undefined) => Boolean(flag?.trim() || env?.trim());
@@ -88,7 +93,7 @@ export async function connect(ctx: Context): Promise<{ client: ApiClient; apiUrl
   const settings = resolveSettings(ctx.globals, ctx.env, profiles);
   if (!settings.apiKey) throw missingKeyError(settings);
   const { createApiClient } = await import('../core/api-client.js');
-  const client = createApiClient({ baseUrl: settings.apiUrl, apiKey: settings.apiKey });
+  const client = createApiClient({ baseUrl: settings.apiUrl, apiKey: settings.apiKey, signal: interruptible ? ctx.stopSignal : undefined });
   return { client, apiUrl: client.baseUrl, profile: settings.profile };
 }
 

@@ -12,7 +12,7 @@ import type {
   WebhookWithSecret,
   WebhookWithStats,
 } from './api-types.js';
-import { apiError, isRetryableNetworkError, networkError, preview } from './api-errors.js';
+import { apiError, interruptedError, isRetryableNetworkError, networkError, preview } from './api-errors.js';
 import { UsageError, V2kError } from './errors.js';
 import { USER_AGENT } from './version.js';
 
@@ -30,6 +30,11 @@ export interface ApiClientOptions {
   retryDelayMs?: number;
   /** An undici dispatcher (agent, mock…); default undici's global one. */
   dispatcher?: Dispatcher;
+  /**
+   * Stops the client (the CLI's Ctrl+C): the request in flight is cut, no retry or back-off
+   * follows, and the call rejects with a V2kError "Interrupted." (code `interrupted`).
+   */
+  signal?: AbortSignal;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -79,6 +84,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retries = Math.max(0, options.retries ?? 2);
   const retryDelayMs = options.retryDelayMs ?? 200;
+  const stop = options.signal;
   const headersBase: Record<string, string> = {
     accept: 'application/json',
     'user-agent': options.userAgent ?? USER_AGENT,
@@ -99,19 +105,20 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const attempts = idempotent ? retries + 1 : 1;
 
     for (let attempt = 1; ; attempt++) {
+      if (stop?.aborted) throw interruptedError(method, url);
       const last = attempt >= attempts;
       let answer: { status: number; text: string };
       try {
         answer = await send(url, method, headers, body);
       } catch (error) {
         if (!last && isRetryableNetworkError(error)) {
-          await delay(retryDelayMs * 2 ** (attempt - 1));
+          await delay(retryDelayMs * 2 ** (attempt - 1), stop);
           continue;
         }
         throw networkError(error, url, method);
       }
       if (answer.status >= 500 && !last) {
-        await delay(retryDelayMs * 2 ** (attempt - 1));
+        await delay(retryDelayMs * 2 ** (attempt - 1), stop);
         continue;
       }
       if (answer.status < 200 || answer.status >= 300) throw apiError(answer.status, answer.text, method, url, req.subject);
@@ -128,12 +135,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   async function send(url: string, method: HttpMethod, headers: Record<string, string>, body: string | undefined) {
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
     try {
       const response = await undiciRequest(url, { method, headers, body, signal, dispatcher: options.dispatcher });
       return { status: response.statusCode, text: await readCapped(response.body) };
     } catch (error) {
-      if (signal.aborted) {
+      if (stop?.aborted) throw interruptedError(method, url, error);
+      if (timeout.aborted) {
         throw new V2kError(`${method} ${url} got no answer within ${formatMs(timeoutMs)}.`, {
           code: 'timeout',
           hint: 'The API may be overloaded or unreachable; try again, or check --api-url.',
@@ -235,6 +244,16 @@ function formatMs(ms: number): string {
   return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `signal` aborts (the caller then sees it aborted and stops). */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

@@ -106,6 +106,20 @@ function isLocalHost(hostname: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host.startsWith('127.') || host === '0.0.0.0';
 }
 
+/**
+ * The caller stopped the client (Ctrl+C) while a request was in flight or waiting to be retried.
+ * Exit code 1: a V2kError cannot carry 130, and main.ts keeps that for a second signal.
+ */
+export function interruptedError(method: string, url: string, cause?: unknown): V2kError {
+  const changes = method !== 'GET';
+  return new V2kError('Interrupted.', {
+    code: 'interrupted',
+    exitCode: ExitCode.FAILURE,
+    hint: `Stopped waiting for ${method} ${url}.${changes ? ' The server may still have carried it out: check before running it again.' : ''}`,
+    cause,
+  });
+}
+
 /** A body as one short line, for messages. */
 export function preview(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();

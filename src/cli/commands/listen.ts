@@ -60,7 +60,8 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
   try {
     if (options.register) {
       const { connect } = await import('../api.js');
-      const { client, apiUrl } = await keepOwnStopHandling(() => connect(ctx));
+      // Not interruptible: the webhook is deleted through this client after the Ctrl+C that stops listen.
+      const { client, apiUrl } = await keepOwnStopHandling(() => connect(ctx, { interruptible: false }));
       const url = options.publicUrl ?? listener.url;
       webhook = await client.createWebhook({ url, events, description: `v2k-webhooks listen (${url})` });
       listener.addSecret(webhook.secret);

@@ -21,7 +21,7 @@ export async function run(_options: Record<string, never>, ctx: Context): Promis
     apiKey = (await askSecret(ctx, 'API key')).trim();
   }
 
-  const client = createApiClient({ baseUrl: settings.apiUrl, apiKey });
+  const client = createApiClient({ baseUrl: settings.apiUrl, apiKey, signal: ctx.stopSignal });
   const webhooks = await client.listWebhooks(); // a rejected key throws ApiError 401 → exit 3, and nothing is saved
   store.set(settings.profile, { apiUrl: client.baseUrl, apiKey });
 

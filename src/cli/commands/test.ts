@@ -30,7 +30,7 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
   const spinner = await startSpinner(ctx, `Test event sent (${sent.deliveryId}); waiting for the receiver…`);
   let delivery: Delivery;
   try {
-    delivery = await waitForOutcome(() => client.getDelivery(options.id, sent.deliveryId), options.timeout, ctx.stopSignal);
+    delivery = await waitForOutcome(() => client.getDelivery(options.id, sent.deliveryId), options.timeout, ctx.stopSignal, `${options.id} ${sent.deliveryId}`);
   } catch (error) {
     spinner.fail('No outcome.');
     throw error;
@@ -64,12 +64,19 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
 }
 
 /** Polls until the first attempt is recorded (or the delivery ends), backing off from 100 ms to 1 s. */
-async function waitForOutcome(read: () => Promise<Delivery>, timeoutMs: number, stop: AbortSignal): Promise<Delivery> {
+async function waitForOutcome(read: () => Promise<Delivery>, timeoutMs: number, stop: AbortSignal, where: string): Promise<Delivery> {
+  const stopped = () => new V2kError('Stopped before the outcome was known.', { code: 'cancelled', hint: `The delivery goes on; see \`v2k-webhooks deliveries ${where}\`.` });
   const deadline = Date.now() + timeoutMs;
   for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
-    const delivery = await read();
+    if (stop.aborted) throw stopped();
+    let delivery: Delivery;
+    try {
+      delivery = await read();
+    } catch (error) {
+      if (stop.aborted) throw stopped(); // the client was interrupted by the same Ctrl+C
+      throw error;
+    }
     if (delivery.attempts.length > 0 || delivery.status !== 'pending') return delivery;
-    if (stop.aborted) throw new V2kError('Stopped before the outcome was known.', { code: 'cancelled', hint: `The delivery goes on; see \`v2k-webhooks deliveries ${delivery.webhookId} ${delivery.id}\`.` });
     const left = deadline - Date.now();
     if (left <= 0) {
       throw new V2kError(`No outcome for test delivery ${delivery.id} within ${Math.round(timeoutMs / 1000)} s.`, {

@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../../src/core/api-client.js';
+import { cli } from '../../helpers/cli.js';
 import { startDispatcher, type RunningDispatcher } from '../../helpers/dispatcher.js';
 import { asUser, json, keyOf, userKeys } from './setup.js';
 
@@ -76,5 +78,24 @@ describe('409 webhook_disabled', () => {
     expect(String(result.stderr).match(/Enable it first/g)).toHaveLength(1);
     expect(result.stderr).toContain(`Enable it first: \`v2k-webhooks update ${hook.id} --enable\``);
     expect(result.stderr).toMatch(new RegExp(`Webhook ${hook.id} is disabled, so it cannot .*\\(HTTP 409 webhook_disabled\\)`));
+  });
+});
+
+describe('Ctrl+C while a command waits on the API', () => {
+  it('one SIGINT stops `list` against a server that never answers: a prompt non-zero exit and "Interrupted"', async () => {
+    let connected: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => {
+      connected = resolve;
+    });
+    const url = await serve(() => connected()); // accepts, reads nothing back, never answers
+    // Before the fix the first SIGINT was ignored for up to 3 × 30 s; execa's 15 s timeout catches that.
+    const child = cli(['--api-url', url, '--api-key', 'k_0123456789abcdef', 'list'], { timeout: 15_000 }) as unknown as ResultPromise;
+    await arrived;
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.timedOut, String(result.stderr)).toBe(false);
+    expect(result.exitCode, String(result.stderr)).toBe(1);
+    expect(result.stderr).toMatch(/^Error: Interrupted\./m);
+    expect(result.stdout).toBe('');
   });
 });
