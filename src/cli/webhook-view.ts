@@ -5,6 +5,10 @@ import { UsageError } from '../core/errors.js';
 
 /** Shared by the management commands: argument checks and how webhooks and deliveries read for people. */
 
+/** The API's ranges (SPEC §3; the dispatcher's validate.ts), checked before a call so a bad flag is a usage error (exit 2), not a 400. */
+export const MAX_DELIVERIES_LIMIT = 100;
+export const MAX_DESCRIPTION_LENGTH = 500;
+
 /** `--events a,b --events c` → ['a', 'b', 'c'], checked against the catalog; `*` stands alone. */
 export function parseEvents(values: string[] | string | undefined, flag: string): EventSubscription[] {
   const list = (typeof values === 'string' ? [values] : (values ?? []))
@@ -40,6 +44,19 @@ export function checkWebhookUrl(value: string): true | string {
 export function requireWebhookUrl(value: string, flag: string): string {
   const verdict = checkWebhookUrl(value);
   if (verdict !== true) throw new UsageError(`Bad ${flag} ${JSON.stringify(value)}: ${verdict}`, `Pass ${flag} https://…`);
+  return value;
+}
+
+/** A description the API accepts: at most 500 characters, none of them control characters. */
+export function checkDescription(value: string): true | string {
+  if (value.length > MAX_DESCRIPTION_LENGTH) return `It is ${value.length} characters long; the API accepts at most ${MAX_DESCRIPTION_LENGTH}.`;
+  if (/\p{Cc}/u.test(value)) return 'It holds a control character (a line break or tab, say); keep it to one line of text.';
+  return true;
+}
+
+export function requireDescription(value: string, flag: string): string {
+  const verdict = checkDescription(value);
+  if (verdict !== true) throw new UsageError(`Bad ${flag}: ${verdict}`, `Pass a shorter ${flag} "…" on one line.`);
   return value;
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applySet } from '../../src/cli/commands/trigger.js';
 import { editEvents } from '../../src/cli/commands/update.js';
 import { EVENT_TYPES, type EventSubscription } from '../../src/core/events.js';
-import { checkWebhookUrl, parseEvents, shortEvents } from '../../src/cli/webhook-view.js';
+import { checkDescription, checkWebhookUrl, parseEvents, shortEvents } from '../../src/cli/webhook-view.js';
 
 // The pure logic behind the management commands' arguments, as tables of cases.
 const ALL_BUT = (...out: string[]) => EVENT_TYPES.filter((t) => !out.includes(t));
@@ -79,6 +79,23 @@ describe('checkWebhookUrl (SPEC §3 rules)', () => {
     [`https://example.com/${'a'.repeat(2030)}`, false],
   ])('%s → %s', (url, ok) => {
     expect(checkWebhookUrl(url) === true).toBe(ok);
+  });
+});
+
+describe('checkDescription (the API accepts at most 500 characters, no control characters)', () => {
+  it.each([
+    ['ci hook', true],
+    ['', true],
+    ['é 🎵 ünïcode', true],
+    ['d'.repeat(500), true],
+    ['d'.repeat(501), false],
+    ['two\nlines', false],
+    ['tab\there', false],
+    ['bell\u0007', false],
+    ['del\u007f', false],
+    ['c1\u0085', false],
+  ])('%j → %s', (value, ok) => {
+    expect(checkDescription(value) === true).toBe(ok);
   });
 });
 

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { askChoices, askText, needInput } from '../prompts.js';
-import { checkWebhookUrl, parseEvents, requireWebhookUrl } from '../webhook-view.js';
+import { checkDescription, checkWebhookUrl, parseEvents, requireDescription, requireWebhookUrl } from '../webhook-view.js';
 
 export interface CreateOptions {
   url?: string;
@@ -17,15 +17,15 @@ export async function run(options: CreateOptions, ctx: Context): Promise<void> {
   let url = options.url === undefined ? undefined : requireWebhookUrl(options.url, '--url');
   let events = options.events === undefined ? undefined : parseEvents(options.events, '--events');
   if (events !== undefined && events.length === 0) throw new UsageError('--events is empty.', 'Pass --events trade.completed,trade.failed (or *).');
+  let description = options.description === undefined ? undefined : requireDescription(options.description, '--description');
   if (url === undefined) needInput(ctx, '--url https://…', 'the webhook URL');
   if (events === undefined) needInput(ctx, '--events a,b (or * for all)', 'the events to subscribe to');
   const { client } = await connect(ctx);
 
   url ??= await askText(ctx, { message: 'URL that receives the deliveries', validate: checkWebhookUrl, required: true });
   events ??= await askEvents(ctx);
-  let description = options.description;
   if (description === undefined && ctx.interactive && (options.url === undefined || options.events === undefined)) {
-    description = (await askText(ctx, { message: 'Description (optional)' })).trim() || undefined;
+    description = (await askText(ctx, { message: 'Description (optional)', validate: (v) => checkDescription(v.trim()) })).trim() || undefined;
   }
 
   const created = await client.createWebhook({ url, events, ...(description ? { description } : {}) });

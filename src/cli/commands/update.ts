@@ -3,7 +3,7 @@ import { EVENT_TYPES, type EventSubscription } from '../../core/events.js';
 import { UsageError } from '../../core/errors.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
-import { parseEvents, renderWebhook, requireWebhookUrl } from '../webhook-view.js';
+import { parseEvents, renderWebhook, requireDescription, requireWebhookUrl } from '../webhook-view.js';
 
 export interface UpdateOptions {
   id: string;
@@ -23,7 +23,7 @@ export async function run(options: UpdateOptions, ctx: Context): Promise<void> {
   if (options.enable && options.disable) throw new UsageError('--enable and --disable contradict each other.', 'Pass one of them.');
   if (options.enable) patch.isActive = true;
   if (options.disable) patch.isActive = false;
-  if (options.description !== undefined) patch.description = options.description.trim() === '' ? null : options.description;
+  if (options.description !== undefined) patch.description = options.description.trim() === '' ? null : requireDescription(options.description, '--description');
   const replace = options.events === undefined ? undefined : parseEvents(options.events, '--events');
   const add = parseEvents(options.addEvent, '--add-event');
   const remove = parseEvents(options.removeEvent, '--remove-event');

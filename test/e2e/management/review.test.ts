@@ -99,3 +99,38 @@ describe('Ctrl+C while a command waits on the API', () => {
     expect(result.stdout).toBe('');
   });
 });
+
+describe('options with a range on the server are checked by the CLI (usage error, exit 2)', () => {
+  it('deliveries --limit: 1 to 100', async () => {
+    const user = users[2] as string;
+    const hook = await apiFor(user).createWebhook({ url: 'http://127.0.0.1:9/hook', events: ['*'] });
+    const run = asUser(dispatcher, keyOf(user));
+    for (const limit of ['500', '101', '0']) {
+      const result = await run(['deliveries', hook.id, '--limit', limit]);
+      expect(result.exitCode, String(result.stderr)).toBe(2);
+      expect(result.stderr).toMatch(/--limit must be from 1 to 100/);
+      expect(result.stderr).not.toMatch(/HTTP 400/);
+    }
+    const most = await run(['--json', 'deliveries', hook.id, '--limit', '100']);
+    expect(most.exitCode, String(most.stderr)).toBe(0);
+    expect(json(most)).toEqual([]);
+  });
+
+  it.each([
+    ['create', 'a description of 501 characters', ['create', '--url', 'https://example.com/h', '--events', '*', '--description', 'd'.repeat(501)], /at most 500/],
+    ['create', 'a line break', ['create', '--url', 'https://example.com/h', '--events', '*', '--description', 'two\nlines'], /control character/],
+    ['update', 'a description of 501 characters', ['update', 'wh_any', '--description', 'd'.repeat(501)], /at most 500/],
+    ['update', 'an escape character', ['update', 'wh_any', '--description', 'x\u001b[2Jy'], /control character/],
+  ])('%s --description with %s', async (_command, _what, args, message) => {
+    const result = await asUser(dispatcher, keyOf(users[2] as string))(args);
+    expect(result.exitCode, String(result.stderr)).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/--description/);
+  });
+
+  it('a description of exactly 500 characters is accepted', async () => {
+    const result = await asUser(dispatcher, keyOf(users[2] as string))(['--json', 'create', '--url', 'https://example.com/h', '--events', '*', '--description', 'd'.repeat(500)]);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(json<{ description: string }>(result).description).toHaveLength(500);
+  });
+});
