@@ -59,7 +59,7 @@ describe('bad arguments: exit 2 with what to pass', () => {
     [['update', 'wh_x', '--events', '*', '--add-event', 'trade.failed'], /cannot be combined/],
     [['update', 'wh_x', '--add-event', 'nope'], /Unknown event type "nope" in --add-event/],
     [['deliveries', 'wh_x', '--status', 'lost'], /Allowed choices are pending, succeeded, failed, cancelled/],
-    [['deliveries', 'wh_x', '--limit', '0'], /--limit must be at least 1/],
+    [['deliveries', 'wh_x', '--limit', '0'], /--limit must be from 1 to 100/],
     [['deliveries', 'wh_x', 'dlv_y', '--status', 'failed'], /do not apply to one delivery/],
     [['test', 'wh_x', '--timeout', 'soon'], /expected a duration/],
     [['trigger', 'trade.exploded'], /Cannot trigger "trade\.exploded"[\s\S]*trade\.completed/],
