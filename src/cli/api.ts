@@ -75,6 +75,40 @@ export function missingKeyError(settings: Settings): CredentialsError {
   return new CredentialsError(`No API key for ${settings.apiUrl}.`, `Run \`${login}\` or set V2K_API_KEY.`);
 }
 
+/** What an API key may hold: printable ASCII, no spaces (it goes into an HTTP header as it is). */
+const API_KEY_PATTERN = /^[\x21-\x7e]+$/;
+
+/** Where a key came from, for saying which one to fix. */
+export type KeyOrigin = Exclude<Source, 'default'> | 'prompt' | 'argument';
+
+/**
+ * Refuses a key that cannot be one (a line break or space pasted in, say), which would
+ * otherwise fail deep in the HTTP client as "Could not reach … (UND_ERR_INVALID_ARG)". The
+ * message names the kind of character and where the key came from, never the key.
+ */
+export function checkApiKey(key: string, origin: KeyOrigin, profile = DEFAULT_PROFILE): void {
+  if (API_KEY_PATTERN.test(key)) return;
+  const found = [...new Set([...key].filter((c) => !API_KEY_PATTERN.test(c)).map(describeCharacter))].join(', ');
+  const login = `v2k-webhooks login${profile === DEFAULT_PROFILE ? '' : ` --profile ${profile}`}`;
+  const where = {
+    flag: ['The API key given with --api-key', 'Pass the key exactly as the V2K dashboard shows it, on one line.'],
+    env: ['The API key in V2K_API_KEY', `Set V2K_API_KEY again to the key alone, or unset it (\`unset V2K_API_KEY\`) to use the saved profile.`],
+    profile: [`The API key saved in profile "${profile}"`, `Run \`${login}\` again to replace it.`],
+    prompt: ['The API key typed', `Run \`${login}\` again and paste the key alone.`],
+    argument: ['The API key given', 'Pass the key exactly as the V2K dashboard shows it, on one line.'],
+  }[origin];
+  throw new CredentialsError(`${where[0]} has characters an API key cannot have (${found}).`, where[1]);
+}
+
+function describeCharacter(c: string): string {
+  if (c === ' ') return 'a space';
+  if (c === '\r' || c === '\n') return 'a line break';
+  if (c === '\t') return 'a tab';
+  if (/\p{Cc}/u.test(c)) return 'a control character';
+  if (/\s/u.test(c)) return 'a space';
+  return 'a character outside printable ASCII';
+}
+
 /**
  * The API client of this run, with the URL and profile it resolved to. Throws CredentialsError
  * (exit 3) when there is no key. Used by every management command and by `listen --register`.
@@ -92,6 +126,7 @@ export async function connect(
   const profiles = complete ? {} : (await openConfig()).profiles();
   const settings = resolveSettings(ctx.globals, ctx.env, profiles);
   if (!settings.apiKey) throw missingKeyError(settings);
+  checkApiKey(settings.apiKey, settings.apiKeySource ?? 'argument', settings.profile);
   const { createApiClient } = await import('../core/api-client.js');
   const client = createApiClient({ baseUrl: settings.apiUrl, apiKey: settings.apiKey, signal: interruptible ? ctx.stopSignal : undefined });
   return { client, apiUrl: client.baseUrl, profile: settings.profile };

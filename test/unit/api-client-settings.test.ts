@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { missingKeyError, resolveSettings } from '../../src/cli/api.js';
+import { checkApiKey, missingKeyError, resolveSettings } from '../../src/cli/api.js';
+import { CredentialsError } from '../../src/core/errors.js';
 import type { Profile } from '../../src/cli/config.js';
 import { maskKey } from '../../src/cli/config.js';
 
@@ -54,5 +55,32 @@ describe('maskKey', () => {
   ])('%s → %s', (key, masked) => {
     expect(maskKey(key)).toBe(masked);
     if (key && masked) expect(masked).not.toContain(key);
+  });
+});
+
+describe('checkApiKey: printable ASCII, no spaces', () => {
+  it.each([['v2k_live_abc123'], ['k'], ['a!#$%&()*+,-./:;<=>?@[]^_`{|}~z']])('accepts %j', (key) => {
+    expect(() => checkApiKey(key, 'flag')).not.toThrow();
+  });
+
+  it.each([
+    ['abc\r\ndef', 'a line break'],
+    ['abc def', 'a space'],
+    ['abc\u00a0def', 'a space'],
+    ['abc\tdef', 'a tab'],
+    ['abc\u0000def', 'a control character'],
+    ['abcdéf', 'a character outside printable ASCII'],
+    ['a b\nc', 'a space, a line break'],
+  ])('refuses %j: %s, exit 3, without the key', (key, found) => {
+    let error: unknown;
+    try {
+      checkApiKey(key, 'env');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as CredentialsError).exitCode).toBe(3);
+    expect((error as CredentialsError).message).toBe(`The API key in V2K_API_KEY has characters an API key cannot have (${found}).`);
+    expect((error as CredentialsError).hint).toMatch(/unset V2K_API_KEY/);
   });
 });

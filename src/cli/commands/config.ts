@@ -1,5 +1,5 @@
 import { UsageError, V2kError } from '../../core/errors.js';
-import { resolveSettings } from '../api.js';
+import { checkApiKey, resolveSettings } from '../api.js';
 import { CONFIG_KEYS, DEFAULT_API_URL, isConfigKey, maskKey, openConfig, type ConfigKey } from '../config.js';
 import type { Context } from '../context.js';
 import { table } from '../format.js';
@@ -32,6 +32,7 @@ export async function set(options: { key: string; value: string }, ctx: Context)
   const key = checkKey(options.key);
   const value = options.value.trim();
   if (value === '') throw new UsageError(`The value of ${key} is empty.`, 'To forget a profile, run `v2k-webhooks logout`.');
+  if (key === 'api-key') checkApiKey(value, 'argument');
   if (key === 'api-url') {
     const { createApiClient } = await import('../../core/api-client.js');
     createApiClient({ baseUrl: value }); // throws a usage error for anything but an http(s) URL

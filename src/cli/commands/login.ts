@@ -1,5 +1,5 @@
 import { UsageError } from '../../core/errors.js';
-import { resolveSettings } from '../api.js';
+import { checkApiKey, resolveSettings } from '../api.js';
 import { maskKey, openConfig } from '../config.js';
 import type { Context } from '../context.js';
 import { askSecret } from '../prompts.js';
@@ -13,12 +13,14 @@ export async function run(_options: Record<string, never>, ctx: Context): Promis
   createApiClient({ baseUrl: settings.apiUrl });
 
   let apiKey = settings.apiKeySource === 'flag' || settings.apiKeySource === 'env' ? settings.apiKey : undefined;
+  if (apiKey) checkApiKey(apiKey, settings.apiKeySource ?? 'argument', settings.profile);
   if (!apiKey) {
     if (!ctx.interactive) {
       throw new UsageError('No API key to log in with, and there is no terminal to ask on.', 'Pass --api-key KEY (or set V2K_API_KEY).');
     }
     ctx.output.info(`Logging in to ${settings.apiUrl} as profile "${settings.profile}".`);
     apiKey = (await askSecret(ctx, 'API key')).trim();
+    checkApiKey(apiKey, 'prompt', settings.profile);
   }
 
   const client = createApiClient({ baseUrl: settings.apiUrl, apiKey, signal: ctx.stopSignal });

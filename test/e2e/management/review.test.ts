@@ -1,9 +1,11 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../../src/core/api-client.js';
-import { cli } from '../../helpers/cli.js';
+import { cli, tempHome } from '../../helpers/cli.js';
 import { startDispatcher, type RunningDispatcher } from '../../helpers/dispatcher.js';
 import { asUser, json, keyOf, userKeys } from './setup.js';
 
@@ -132,5 +134,60 @@ describe('options with a range on the server are checked by the CLI (usage error
     const result = await asUser(dispatcher, keyOf(users[2] as string))(['--json', 'create', '--url', 'https://example.com/h', '--events', '*', '--description', 'd'.repeat(500)]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(json<{ description: string }>(result).description).toHaveLength(500);
+  });
+});
+
+describe('an API key with characters a key cannot have: exit 3, what to fix, never the key', () => {
+  const HEAD = 'v2k_live_AAAAbbbbCCCC';
+  const TAIL = 'ddddEEEEffff0123';
+  const expectNoKey = (result: { stdout: unknown; stderr: unknown }) => {
+    for (const part of [HEAD, TAIL]) {
+      expect(String(result.stdout)).not.toContain(part);
+      expect(String(result.stderr)).not.toContain(part);
+    }
+  };
+
+  it.each([
+    ['--api-key with a CR/LF pasted in', ['--api-key', `${HEAD}\r\n${TAIL}`], {}, /--api-key has characters an API key cannot have \(a line break\)/, /on one line/],
+    ['--api-key with a space', ['--api-key', `${HEAD} ${TAIL}`], {}, /--api-key has characters .*\(a space\)/, /on one line/],
+    ['V2K_API_KEY with a tab', [], { V2K_API_KEY: `${HEAD}\t${TAIL}` }, /V2K_API_KEY has characters .*\(a tab\)/, /unset V2K_API_KEY/],
+    ['V2K_API_KEY with an escape', [], { V2K_API_KEY: `${HEAD}\u001b${TAIL}` }, /V2K_API_KEY has characters .*\(a control character\)/, /unset V2K_API_KEY/],
+  ])('%s', async (_name, flags, env, message, hint) => {
+    const result = await cli(['--api-url', dispatcher.url, ...flags, 'list'], { env });
+    expect(result.exitCode, String(result.stderr)).toBe(3);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(hint);
+    expect(result.stderr).not.toMatch(/UND_ERR|Could not reach/);
+    expectNoKey(result);
+  });
+
+  it('a saved profile key with a line break names the profile and says to log in again', async () => {
+    const home = tempHome();
+    mkdirSync(join(home, '.config', 'v2k-webhooks'), { recursive: true });
+    writeFileSync(
+      join(home, '.config', 'v2k-webhooks', 'config.json'),
+      JSON.stringify({ profiles: { work: { apiUrl: dispatcher.url, apiKey: `${HEAD}\n${TAIL}` } } }),
+    );
+    const result = await cli(['--profile', 'work', 'list'], { env: { HOME: home } });
+    expect(result.exitCode, String(result.stderr)).toBe(3);
+    expect(result.stderr).toMatch(/saved in profile "work" has characters an API key cannot have \(a line break\)/);
+    expect(result.stderr).toContain('v2k-webhooks login --profile work');
+    expectNoKey(result);
+    // The way out still works: logout reads the profile without using the key.
+    const logout = await cli(['--profile', 'work', 'logout'], { env: { HOME: home } });
+    expect(logout.exitCode, String(logout.stderr)).toBe(0);
+  });
+
+  it('login and config set refuse such a key and save nothing', async () => {
+    const home = tempHome();
+    const login = await cli(['login', '--api-url', dispatcher.url, '--api-key', `${HEAD} ${TAIL}`], { env: { HOME: home } });
+    expect(login.exitCode, String(login.stderr)).toBe(3);
+    expect(login.stderr).toMatch(/has characters an API key cannot have/);
+    const set = await cli(['config', 'set', 'api-key', `${HEAD}\r\n${TAIL}`], { env: { HOME: home } });
+    expect(set.exitCode, String(set.stderr)).toBe(3);
+    expect(set.stderr).toMatch(/has characters an API key cannot have \(a line break\)/);
+    for (const result of [login, set]) expectNoKey(result);
+    const listed = await cli(['--json', 'config', 'list'], { env: { HOME: home } });
+    expect(json<{ profiles: Record<string, unknown> }>(listed).profiles).toEqual({});
   });
 });
