@@ -16,7 +16,8 @@ export async function readPayload(source: string | undefined, ctx: Context, flag
   }
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
+/** Every byte of a stream (stdin, for `--payload -` or `--data @-`). */
+export async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);

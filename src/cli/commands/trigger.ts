@@ -5,6 +5,7 @@ import { EVENT_CATALOG, EVENT_TYPES, isEventType, validateEventData } from '../.
 import { UsageError } from '../../core/errors.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
+import { readStream } from '../input.js';
 
 export interface TriggerOptions {
   event: string;
@@ -52,7 +53,7 @@ async function readData(source: string, ctx: Context): Promise<unknown> {
   if (source.startsWith('@')) {
     const file = source.slice(1);
     try {
-      text = file === '-' ? await readStdin(ctx) : await readFile(file, 'utf8');
+      text = file === '-' ? (await readStream(ctx.stdin)).toString('utf8') : await readFile(file, 'utf8');
     } catch (error) {
       throw new UsageError(`Cannot read --data ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, 'Check the path (--data @file.json), or pass the JSON itself.');
     }
@@ -62,12 +63,6 @@ async function readData(source: string, ctx: Context): Promise<unknown> {
   } catch (error) {
     throw new UsageError(`--data is not valid JSON: ${(error as Error).message}.`, "Pass a JSON object, e.g. --data '{\"userId\":\"u_1\",…}', or @file.json.");
   }
-}
-
-async function readStdin(ctx: Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
