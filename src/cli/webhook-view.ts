@@ -18,8 +18,8 @@ export function parseEvents(values: string[] | string | undefined, flag: string)
   for (const type of list) {
     if (type !== '*' && !(EVENT_TYPES as readonly string[]).includes(type)) {
       throw new UsageError(
-        `Unknown event type ${JSON.stringify(type)} in ${flag}.`,
-        `Use ${EVENT_TYPES.join(', ')}, or * for all (\`v2k-webhooks events\` describes them).`,
+        `${flag}: unknown event type ${JSON.stringify(type)}.`,
+        `Use a comma-separated list of ${EVENT_TYPES.join(', ')}, or * for all (\`v2k-webhooks events\` describes them).`,
       );
     }
   }

@@ -65,7 +65,7 @@ describe('parseEvents', () => {
   });
 
   it.each([['test'], ['trade.*'], ['TRADE.COMPLETED']])('refuses %s', (value) => {
-    expect(() => parseEvents([value], '--events')).toThrow(/Unknown event type/);
+    expect(() => parseEvents([value], '--events')).toThrow(/--events: unknown event type/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { EVENT_TYPES, isEventType, type EventSubscription } from '../../core/events.js';
+import { EVENT_TYPES, type EventSubscription } from '../../core/events.js';
 import type { WebhookWithSecret } from '../../core/api-types.js';
 import { createExpectations, ExpectationError, parseExpectation, type Expectation } from '../../listener/expectations.js';
 import { renderEvent } from '../../listener/pretty.js';
@@ -7,6 +7,7 @@ import { createListener } from '../../listener/server.js';
 import type { ListenerEvent, ListenerLogger } from '../../listener/types.js';
 import type { Context } from '../context.js';
 import { readSecrets } from '../input.js';
+import { parseEvents } from '../webhook-view.js';
 
 export interface ListenOptions {
   port: number;
@@ -160,15 +161,9 @@ function checkRegisterOptions(options: ListenOptions): EventSubscription[] {
     throw new UsageError(`--public-url ${JSON.stringify(options.publicUrl)} is not an http(s) URL.`, 'Pass the URL the platform can reach, e.g. https://abc.ngrok.app/.');
   }
   if (options.events === undefined) return ['*'];
-  const list = options.events
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
-  const unknown = list.filter((e) => e !== '*' && !isEventType(e));
-  if (list.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--events: unknown event type ${JSON.stringify(unknown[0] ?? options.events)}.`, `Use a comma-separated list of: ${EVENT_TYPES.join(', ')}, or *.`);
-  }
-  return list as EventSubscription[];
+  const list = parseEvents(options.events, '--events');
+  if (list.length === 0) throw new UsageError('--events is empty.', `Use a comma-separated list of ${EVENT_TYPES.join(', ')}, or * for all.`);
+  return list;
 }
 
 function announce(

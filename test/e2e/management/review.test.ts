@@ -191,3 +191,26 @@ describe('an API key with characters a key cannot have: exit 3, what to fix, nev
     expect(json<{ profiles: Record<string, unknown> }>(listed).profiles).toEqual({});
   });
 });
+
+describe('one stdin reader, one event-list parser', () => {
+  it('trigger --data @- reads the data from stdin', async () => {
+    const user = users[3] as string;
+    const data = { userId: 'u_stdin', tradeId: 'tx_stdin', reason: 'from stdin' };
+    const result = await cli(['--api-url', dispatcher.url, '--api-key', keyOf(user), '--json', 'trigger', 'trade.failed', '--data', '@-'], {
+      stdin: 'pipe',
+      input: JSON.stringify(data),
+    });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(json<{ data: unknown }>(result).data).toMatchObject(data);
+  });
+
+  it.each([
+    [['--events', 'trade.completed,nope'], /--events: unknown event type "nope"[\s\S]*trade\.completed, trade\.failed, alert\.triggered/],
+    [['--events', 'TRADE.COMPLETED'], /--events: unknown event type "TRADE\.COMPLETED"/],
+    [['--events', ' , '], /--events is empty[\s\S]*trade\.completed/],
+  ])('listen --register %j: a usage error naming the type and the valid ones', async (flags, message) => {
+    const result = await cli(['listen', '--register', '--port', '0', ...flags]);
+    expect(result.exitCode, String(result.stderr)).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});
