@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Attempt, Delivery, Webhook, WebhookStats } from '../core/api-types.js';
 import { EVENT_TYPES, type EventSubscription } from '../core/events.js';
 import { UsageError } from '../core/errors.js';
+import { checkWebhookUrl } from '../core/webhook-url.js';
 
 /** Shared by the management commands: argument checks and how webhooks and deliveries read for people. */
 
@@ -27,24 +28,20 @@ export function parseEvents(values: string[] | string | undefined, flag: string)
   return [...new Set(list)] as EventSubscription[];
 }
 
-/** The API's rule for `url` (SPEC §3): absolute http(s), no credentials, at most 2048 characters. */
-export function checkWebhookUrl(value: string): true | string {
-  if (value.length > 2048) return 'The URL is longer than 2048 characters.';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'Enter an absolute URL, such as https://example.com/webhooks/v2k.';
+/** A URL flag, or a usage error (exit 2) saying what is wrong with it (core/webhook-url.ts holds the rule). */
+export function requireWebhookUrl(value: string, flag: string): string {
+  const problem = checkWebhookUrl(value);
+  if (problem !== undefined) {
+    const shown = value.length > 100 ? `${JSON.stringify(value.slice(0, 100))}…` : JSON.stringify(value);
+    throw new UsageError(`Bad ${flag} ${shown}: the URL ${problem}.`, `Pass ${flag} https://…`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'The URL must start with https:// (or http://).';
-  if (url.username || url.password) return 'The URL must not hold a user name or password.';
-  return true;
+  return value;
 }
 
-export function requireWebhookUrl(value: string, flag: string): string {
-  const verdict = checkWebhookUrl(value);
-  if (verdict !== true) throw new UsageError(`Bad ${flag} ${JSON.stringify(value)}: ${verdict}`, `Pass ${flag} https://…`);
-  return value;
+/** For a prompt's validate: true, or what to fix. */
+export function validateWebhookUrlAnswer(value: string): true | string {
+  const problem = checkWebhookUrl(value);
+  return problem === undefined ? true : `The URL ${problem}.`;
 }
 
 /** A description the API accepts: at most 500 characters, none of them control characters. */

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { askChoices, askText, needInput } from '../prompts.js';
-import { checkDescription, checkWebhookUrl, parseEvents, requireDescription, requireWebhookUrl } from '../webhook-view.js';
+import { checkDescription, parseEvents, requireDescription, requireWebhookUrl, validateWebhookUrlAnswer } from '../webhook-view.js';
 
 export interface CreateOptions {
   url?: string;
@@ -22,7 +22,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<void> {
   if (events === undefined) needInput(ctx, '--events a,b (or * for all)', 'the events to subscribe to');
   const { client } = await connect(ctx);
 
-  url ??= await askText(ctx, { message: 'URL that receives the deliveries', validate: checkWebhookUrl, required: true });
+  url ??= await askText(ctx, { message: 'URL that receives the deliveries', validate: validateWebhookUrlAnswer, required: true });
   events ??= await askEvents(ctx);
   if (description === undefined && ctx.interactive && (options.url === undefined || options.events === undefined)) {
     description = (await askText(ctx, { message: 'Description (optional)', validate: (v) => checkDescription(v.trim()) })).trim() || undefined;

@@ -1,10 +1,10 @@
 import type { DeliveryStatus } from '../../core/api-types.js';
 import { EVENT_TYPES, isEventType } from '../../core/events.js';
+import { checkWebhookUrl } from '../../core/webhook-url.js';
 import { validationFailed } from './errors.js';
 
 /** Request validation for SPEC §3: each message names the field and says what is expected. */
 
-const MAX_URL_LENGTH = 2048;
 const MAX_DESCRIPTION_LENGTH = 500;
 const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled'];
 export const DEFAULT_DELIVERY_LIMIT = 20;
@@ -52,21 +52,9 @@ function object(body: unknown, allowed: readonly string[]): Record<string, unkno
 }
 
 export function checkUrl(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw validationFailed('url is required: an absolute http(s) URL such as https://example.com/webhooks/v2k.');
-  if (value.length > MAX_URL_LENGTH) throw validationFailed(`url is ${value.length} characters long; at most ${MAX_URL_LENGTH} are allowed.`);
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw validationFailed(`url ${quote(value)} is not an absolute URL; use http(s)://host/path.`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw validationFailed(`url must use http or https, not ${parsed.protocol.replace(/:$/, '')}.`);
-  }
-  if (parsed.username !== '' || parsed.password !== '') {
-    throw validationFailed('url must not hold credentials (user:password@); authenticate deliveries with the signature instead.');
-  }
-  if (/\s/.test(value)) throw validationFailed('url must not contain spaces; percent-encode them.');
+  if (typeof value !== 'string') throw validationFailed('url is required: an absolute http(s) URL such as https://example.com/webhooks/v2k.');
+  const problem = checkWebhookUrl(value);
+  if (problem !== undefined) throw validationFailed(`url ${problem}.`);
   return value;
 }
 
@@ -86,6 +74,8 @@ function checkDescription(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string') throw validationFailed('description must be a string (or null).');
   if (value.length > MAX_DESCRIPTION_LENGTH) throw validationFailed(`description is ${value.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are allowed.`);
+  // It is shown in tables and terminals: a line break or an escape sequence would forge or garble their lines.
+  if (/\p{Cc}/u.test(value)) throw validationFailed('description must not contain control characters (line breaks, tabs, escapes); keep it to one line of text.');
   return value;
 }
 

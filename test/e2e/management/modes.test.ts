@@ -50,8 +50,10 @@ describe('bad arguments: exit 2 with what to pass', () => {
   const dataFile = join(tempHome(), 'bad.json');
   writeFileSync(dataFile, '{"userId": 1');
   it.each([
-    [['create', '--url', 'ftp://example.com', '--events', '*'], /Bad --url "ftp:\/\/example\.com": The URL must start with https:\/\//],
-    [['create', '--url', 'https://u:p@example.com', '--events', '*'], /must not hold a user name or password/],
+    [['create', '--url', 'ftp://example.com', '--events', '*'], /Bad --url "ftp:\/\/example\.com": the URL must use http or https, not ftp\./],
+    [['create', '--url', 'https://example.com/a b', '--events', '*'], /Bad --url "https:\/\/example\.com\/a b": the URL must not contain spaces or control characters; percent-encode them/],
+    [['update', 'wh_x', '--url', 'https://exa\nmple.com/'], /Bad --url "https:\/\/exa\\nmple\.com\/": the URL must not contain spaces or control characters/],
+    [['create', '--url', 'https://u:p@example.com', '--events', '*'], /must not hold credentials \(user:password@\)/],
     [['create', '--url', 'https://example.com', '--events', 'trade.exploded'], /--events: unknown event type "trade\.exploded"[\s\S]*trade\.completed/],
     [['create', '--url', 'https://example.com', '--events', ','], /--events is empty/],
     [['update', 'wh_x'], /Nothing to update on wh_x[\s\S]*--add-event/],

@@ -36,7 +36,7 @@ describe('create asks for what the flags left out', () => {
       env: envFor(user),
       steps: [
         { expect: /URL that receives the deliveries/, send: `ftp://nope${KEY.enter}` },
-        { expect: /must start with https:\/\//, send: `\u0015${receiver.url}${KEY.enter}` },
+        { expect: /The URL must use http or https, not ftp/, send: `\u0015${receiver.url}${KEY.enter}` },
         // Enter with nothing chosen is refused; then trade.completed and trade.failed.
         { expect: /Events to receive[\s\S]*user\.kyc\.rejected/, send: KEY.enter },
         { expect: /Choose at least one event/, send: `${KEY.down}${KEY.space}${KEY.down}${KEY.space}${KEY.enter}` },

@@ -214,3 +214,15 @@ describe('one stdin reader, one event-list parser', () => {
     expect(result.stderr).toMatch(message);
   });
 });
+
+describe('the dispatcher refuses control characters in a description (400 validation_failed)', () => {
+  it.each([['two\nlines'], ['clear \u001b[2J screen']])('%j, on create and on update', async (description) => {
+    const api = apiFor(users[3] as string);
+    const created = api.createWebhook({ url: 'https://example.com/h', events: ['*'], description });
+    await expect(created).rejects.toMatchObject({ status: 400, code: 'validation_failed', message: expect.stringMatching(/description must not contain control characters/) });
+    const hook = await api.createWebhook({ url: 'https://example.com/h', events: ['*'], description: 'one line' });
+    await expect(api.updateWebhook(hook.id, { description })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+    expect((await api.getWebhook(hook.id)).description).toBe('one line');
+    await api.deleteWebhook(hook.id);
+  });
+});
