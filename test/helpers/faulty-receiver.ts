@@ -31,6 +31,8 @@ export interface FaultyReceiverOptions {
    */
   maxConsecutiveFaults?: number;
   groupOf?: (request: FaultyRequest) => string;
+  /** Requests always answered 200 at once, whatever the seed draws (e.g. a test's own background traffic). */
+  exempt?: (request: FaultyRequest) => boolean;
 }
 
 export interface FaultyRequest {
@@ -156,7 +158,13 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions): Promi
       } catch {
         key = `unkeyed#${records.length}`;
       }
-      const planned = drawAction(options.seed, key, options.rates);
+      let exempt = false;
+      try {
+        exempt = options.exempt?.(request) ?? false;
+      } catch {
+        exempt = false;
+      }
+      const planned = exempt ? 'ok' : drawAction(options.seed, key, options.rates);
       let applied = planned;
       const group = groupOf(request);
       const run = runs.get(group) ?? 0;

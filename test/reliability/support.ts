@@ -43,7 +43,10 @@ export interface DbDelivery {
   event_id: string;
   status: string;
   attempt_count: number;
+  next_attempt_at: number | null;
   lease_token: string | null;
+  lease_expires_at: number | null;
+  updated_at: number;
 }
 export interface DbAttempt {
   delivery_id: string;
@@ -68,7 +71,7 @@ export function readDatabase(path: string) {
         consecutive_failures: number;
       }>,
       events: db.prepare('SELECT id, user_id, type, body FROM events').all() as Array<{ id: string; user_id: string; type: string; body: Buffer }>,
-      deliveries: db.prepare('SELECT id, webhook_id, event_id, status, attempt_count, lease_token FROM deliveries').all() as DbDelivery[],
+      deliveries: db.prepare('SELECT id, webhook_id, event_id, status, attempt_count, next_attempt_at, lease_token, lease_expires_at, updated_at FROM deliveries').all() as DbDelivery[],
       attempts: db.prepare('SELECT delivery_id, webhook_id, number, status_code, error FROM attempts ORDER BY seq').all() as DbAttempt[],
     };
   } finally {
