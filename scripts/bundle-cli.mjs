@@ -2,9 +2,12 @@
 // `--help` and `--version` resolve a handful of files instead of dozens (issue 2: start-up
 // within 1.3× of `node -e 0`). Every other package stays external and each command stays a
 // lazily loaded chunk, so undici, SQLite, inquirer and ora load only in the commands that use them.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const bundled = new Set(['commander']);
+
+rmSync('dist/cli-bundle', { recursive: true, force: true }); // no chunks of an earlier build left behind
 
 await build({
   entryPoints: { main: 'src/cli/main.ts' },
