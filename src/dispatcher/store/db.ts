@@ -19,6 +19,11 @@ export function openDatabase(path: string): Db {
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // A 32 MB page cache (SQLite's default is 2 MB) keeps the queue's indexes in memory under a
+    // backlog; checkpoints every 4,000 pages instead of 1,000 make fewer, larger WAL copies.
+    db.pragma('cache_size = -32000');
+    db.pragma('temp_store = MEMORY');
+    db.pragma('wal_autocheckpoint = 4000');
     db.pragma('foreign_keys = ON');
     db.exec('BEGIN IMMEDIATE; COMMIT;'); // takes the exclusive lock now, not at the first request
     migrate(db);
