@@ -25,11 +25,15 @@ export interface FaultyReceiverOptions {
    */
   keyOf?: (request: FaultyRequest) => string;
   /**
-   * Per group (default: the request path, i.e. one webhook each), at most this many faults in a
-   * row in arrival order; a fault drawn past it is replaced by a 200 and recorded as `forced`.
-   * It keeps a webhook away from the 10 consecutive failures that would disable it.
+   * Per group (default: the request path, i.e. one webhook each): at most `faults` faults among
+   * the last `of` requests in arrival order, and at most `holds` requests held (timeout, slow body)
+   * starting within any `perMs`. A fault drawn past either is replaced by a 200 and recorded as
+   * `forced`. The dispatcher records attempts in its own order (a held one only when its timeout
+   * fires), so a cap on runs in arrival order is not enough: a bounded density, and holds that
+   * cannot all expire at the same moment, keep a webhook clear of the 10 consecutive recorded
+   * failures that disable it.
    */
-  maxConsecutiveFaults?: number;
+  limit?: { faults: number; of: number; holds: number; perMs: number };
   groupOf?: (request: FaultyRequest) => string;
   /** Requests always answered 200 at once, whatever the seed draws (e.g. a test's own background traffic). */
   exempt?: (request: FaultyRequest) => boolean;
@@ -120,7 +124,8 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions): Promi
   const holdMs = Math.min(options.holdMs, HOLD_CAP_MS);
   const keyOf = options.keyOf ?? ((r) => `${String(r.headers['x-v2k-delivery'])}#${String(r.headers['x-v2k-attempt'])}`);
   const groupOf = options.groupOf ?? ((r) => r.path);
-  const runs = new Map<string, number>();
+  const recent = new Map<string, boolean[]>(); // per group: whether each of the last `of` requests was a fault
+  const holdStarts = new Map<string, number[]>(); // per group: when the latest holds began
   const records: FaultRecord[] = [];
   const waiters = new Set<() => void>();
   const sockets = new Set<Socket>();
@@ -167,9 +172,18 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions): Promi
       const planned = exempt ? 'ok' : drawAction(options.seed, key, options.rates);
       let applied = planned;
       const group = groupOf(request);
-      const run = runs.get(group) ?? 0;
-      if (planned !== 'ok' && options.maxConsecutiveFaults !== undefined && run >= options.maxConsecutiveFaults) applied = 'ok';
-      runs.set(group, applied === 'ok' ? 0 : run + 1);
+      const limit = options.limit;
+      if (limit !== undefined) {
+        const window = recent.get(group) ?? [];
+        const isHold = planned === 'timeout' || planned === 'slowBody';
+        const starts = (holdStarts.get(group) ?? []).filter((t) => t > at - limit.perMs);
+        if (planned !== 'ok' && (window.filter(Boolean).length >= limit.faults || (isHold && starts.length >= limit.holds))) applied = 'ok';
+        if (applied === 'timeout' || applied === 'slowBody') starts.push(at);
+        holdStarts.set(group, starts);
+        window.push(applied !== 'ok');
+        if (window.length > limit.of) window.shift();
+        recent.set(group, window);
+      }
       const attempt = Number(req.headers['x-v2k-attempt']);
       records.push({
         index: records.length,
