@@ -125,6 +125,7 @@ describe('isolation between users', () => {
       }
     }
     expect(tried).toBeGreaterThanOrEqual(40);
+    console.log(`[isolation] ${tried} calls with another user's ids: all 404, nothing changed`);
 
     // Nothing happened: Alice's webhook is as it was (same secret: her next delivery still verifies with it), no test was sent.
     const after = await call(dispatcher.url, 'GET', `/api/webhooks/${ids.alice}`, ALICE);
@@ -170,6 +171,7 @@ describe('isolation between users', () => {
       }
     }
     expect(tried).toBeGreaterThanOrEqual(100);
+    console.log(`[isolation] ${tried} calls without a key or with a wrong one (${badAuth.length} kinds): all 401, nothing changed`);
     const after = await call(dispatcher.url, 'GET', `/api/webhooks/${ids.alice}`, ALICE);
     expect(after.body).toEqual(before.body);
     expect((await call(dispatcher.url, 'GET', '/api/webhooks', ALICE)).body.data).toHaveLength(1);
@@ -216,6 +218,7 @@ describe('secrets', () => {
     expect(secrets.length).toBe(4);
     expect(texts.length).toBeGreaterThan(40);
     for (const [where, text] of texts) expectNoSecret(text, where);
+    console.log(`[secrets] ${texts.length} API answers, dashboard views, deliveries and log streams searched for ${secrets.length} secrets and ${KEYS.length} API keys: none found`);
     // The check can fail: the secret is in the answer of rotate-secret, where it belongs.
     const rotated = await call(dispatcher.url, 'POST', `/api/webhooks/${ids.bob}/rotate-secret`, BOB);
     secrets.push(rotated.body.secret as string);
