@@ -93,17 +93,24 @@ const server = http.createServer((req) => { req.resume(); });
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));
 `;
 
-/** The bare relay: forwards the body to TARGET with an undici pool; no verification, no logging. */
+/**
+ * The bare relay: forwards the body and the headers (less hop-by-hop ones and host, as the
+ * contract asks of listen) to TARGET with an undici pool and hands the answer back; it neither
+ * verifies nor logs, so the difference to listen is exactly those two.
+ */
 export const BARE_RELAY_SOURCE = `
 const http = require('node:http');
 const { Pool } = require('undici');
 const pool = new Pool(process.env.TARGET, { connections: 128, pipelining: 1 });
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'content-length']);
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
     try {
-      const answer = await pool.request({ path: '/', method: 'POST', headers: { 'content-type': req.headers['content-type'] || 'application/json' }, body: Buffer.concat(chunks) });
+      const headers = {};
+      for (const [name, value] of Object.entries(req.headers)) if (!HOP.has(name)) headers[name] = value;
+      const answer = await pool.request({ path: '/', method: 'POST', headers, body: Buffer.concat(chunks) });
       const body = Buffer.from(await answer.body.arrayBuffer());
       res.writeHead(answer.statusCode, { 'content-type': answer.headers['content-type'] || 'text/plain' }).end(body);
     } catch (error) {

@@ -11,11 +11,14 @@ interface Load {
   rps: number;
   p99: number;
   non2xx: number;
+  /** Answers by status code, and transport errors, to tell what went wrong when non2xx > 0. */
+  detail: string;
 }
 
 async function load(url: string, headers: Record<string, string>, body: string, seconds: number): Promise<Load> {
   const result = await autocannon({ url, method: 'POST', headers, body, connections: 32, duration: seconds });
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors + result.timeouts };
+  const detail = `status ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors, ${result.timeouts} timeouts`;
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors + result.timeouts, detail };
 }
 
 /**
@@ -58,7 +61,7 @@ export async function measureRelay({ seconds, rounds }: { seconds: number; round
     unit: 'req/s',
     target: '≥ 0.7×',
     check: (ratio) => ratio >= 0.7 && failures === 0,
-    note: failures > 0 ? `${failures} answers through listen were not 2xx` : undefined,
+    note: failures > 0 ? `${failures} answers through listen were not 2xx (${ours.map((l) => l.detail).join('; ')})` : undefined,
   });
   const p99Ours = median(ours.map((l) => l.p99));
   const p99Base = median(base.map((l) => l.p99));

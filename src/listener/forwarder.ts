@@ -30,6 +30,18 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
     bodyTimeout: options.timeoutMs + 1_000,
   });
 
+  // Targets are fixed for the listener's life: parse each URL once, not twice per delivery.
+  const parsed = new Map<string, { origin: string; path: string }>();
+  const partsOf = (url: string) => {
+    let parts = parsed.get(url);
+    if (parts === undefined) {
+      const u = new URL(url);
+      parts = { origin: u.origin, path: `${u.pathname}${u.search}` };
+      parsed.set(url, parts);
+    }
+    return parts;
+  };
+
   async function forward(url: string, headers: string[], body: Buffer): Promise<ForwardAnswer> {
     const started = now();
     const controller = new AbortController();
@@ -40,9 +52,10 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
     }, options.timeoutMs);
     const elapsed = () => Math.max(0, now() - started);
     try {
+      const { origin, path } = partsOf(url);
       const response = await agent.request({
-        origin: new URL(url).origin,
-        path: pathOf(url),
+        origin,
+        path,
         method: 'POST',
         headers,
         body,
@@ -79,11 +92,6 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
 
 function failure(url: string, ms: number, kind: NonNullable<ForwardResult['error']>['kind'], message: string): ForwardAnswer {
   return { url, status: null, ms, error: { kind, message }, headers: {}, body: Buffer.alloc(0) };
-}
-
-function pathOf(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.pathname}${parsed.search}`;
 }
 
 function describe(error: unknown): string {
