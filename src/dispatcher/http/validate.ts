@@ -98,6 +98,34 @@ export function validatePatch(body: unknown): PatchInput {
   return patch;
 }
 
+/**
+ * Deepest nesting accepted in an event's data. Receivers' JSON parsers stop somewhere (Rust's
+ * serde_json at 128 levels, Python's json near 1,000), and a fixed limit answers the same on every
+ * run, where "whatever JSON.stringify's stack allows" does not.
+ */
+export const MAX_DATA_DEPTH = 64;
+
+/** Whether `value` nests objects or arrays more than `limit` levels deep (iterative: no stack to overflow). */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  // Two flat stacks of containers only: a body of 300,000 items costs no allocation per item.
+  const containers: object[] = [value];
+  const depths: number[] = [1];
+  while (containers.length > 0) {
+    const current = containers.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
+    if (depth > limit) return true;
+    for (const key in current) {
+      const child = current[key];
+      if (typeof child === 'object' && child !== null) {
+        containers.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
 export function validateEmit(body: unknown): { event: string; data: Record<string, unknown> } {
   const input = object(body, ['event', 'data']);
   if (typeof input.event !== 'string' || input.event === '') {
@@ -108,6 +136,9 @@ export function validateEmit(body: unknown): { event: string; data: Record<strin
   }
   if (typeof input.data !== 'object' || input.data === null || Array.isArray(input.data)) {
     throw validationFailed('data is required: a JSON object with the fields of the event (see `v2k-webhooks events <type>`).');
+  }
+  if (nestedDeeperThan(input.data, MAX_DATA_DEPTH)) {
+    throw validationFailed(`data is nested more than ${MAX_DATA_DEPTH} levels deep; receivers' JSON parsers refuse such bodies. Flatten it.`);
   }
   return { event: input.event, data: input.data as Record<string, unknown> };
 }
