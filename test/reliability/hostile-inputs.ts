@@ -165,7 +165,8 @@ export function dispatcherCases(seed: number, count: number, target: DispatcherT
       return { kind: 'unicode', name: 'UTF-16 body', bytes: post('/api/webhooks', body) };
     },
     deep: () => {
-      const depth = between(random, 1_000, 150_000);
+      // Just past the 64 levels event data may have, up to far past what a stack can recurse through.
+      const depth = random() < 0.3 ? between(random, 65, 1_000) : between(random, 1_000, 150_000);
       const shape = random() < 0.5 ? 'array' : 'object';
       const nested = deep(depth, shape);
       const op = between(random, 0, 4);
@@ -230,6 +231,12 @@ export function dispatcherCases(seed: number, count: number, target: DispatcherT
         ['POST', `/api/webhooks/${id}%2Ftest`],
         ['GET', '//api//webhooks'],
         ['BREW', '/api/webhooks'],
+        ['GET', '/admin/api/overview?webhook=%00'],
+        ['GET', `/admin/api/overview?webhook=wh_${'w'.repeat(between(random, 100, 5000))}`],
+        ['GET', '/admin/api/overview?webhook=wh_nope'],
+        ['GET', '/admin/api/webhooks/%ff/deliveries/%00'],
+        ['POST', '/admin/webhooks'],
+        ['DELETE', '/admin/api/overview'],
       ] as const);
       return { kind: 'route', name: `${method} ${path.slice(0, 80)}`, bytes: httpBytes(method, path, [auth], '') };
     },

@@ -11,8 +11,25 @@ const SEED = Number(process.env.V2K_HOSTILE_SEED ?? 808);
 const API_CASES = 1_000;
 const LISTENER_CASES = 480;
 const MIB = 1024 * 1024;
-/** What a server may grow by while it takes the whole run (bodies are capped at 1 MiB, a few at a time). */
-const MEMORY_GROWTH_LIMIT = 160 * MIB;
+/**
+ * Memory: a body is capped at 1 MiB, but parsed into 300,000 objects it can take tens of MiB while
+ * it is checked, four at a time here. Bounded means: under this cap over the start, and a second
+ * pass of the same requests ends no higher than the first (nothing kept per request).
+ */
+const MEMORY_GROWTH_LIMIT = 320 * MIB;
+const SECOND_PASS_SLACK = 48 * MIB;
+
+/** Runs the cases twice and checks both passes: answers, and memory that does not keep growing. */
+async function runTwice(port: number, pid: number, cases: HostileCase[]): Promise<RunReport> {
+  const first = await runCases(port, pid, cases);
+  expect(first.failures.slice(0, 25)).toEqual([]);
+  const second = await runCases(port, pid, cases);
+  expect(second.failures.slice(0, 25)).toEqual([]);
+  expect(second.peakRss).toBeLessThan(first.peakRss + SECOND_PASS_SLACK);
+  const peakRss = Math.max(first.peakRss, second.peakRss);
+  expect(peakRss - first.baseRss).toBeLessThan(MEMORY_GROWTH_LIMIT);
+  return { byKind: first.byKind, failures: [], baseRss: first.baseRss, peakRss };
+}
 
 interface RunReport {
   byKind: Record<Kind, number>;
@@ -90,10 +107,8 @@ describe('hostile input: the dispatcher API', () => {
       const port = Number(new URL(dispatcher.url).port);
       const cases = dispatcherCases(SEED, API_CASES, { key, webhookId: created.body.id as string });
 
-      const report = await runCases(port, dispatcher.process.pid as number, cases);
-      expect(report.failures.slice(0, 25)).toEqual([]);
+      const report = await runTwice(port, dispatcher.process.pid as number, cases);
       expect(Object.values(report.byKind).reduce((a, b) => a + b, 0)).toBe(API_CASES);
-      expect(report.peakRss - report.baseRss).toBeLessThan(MEMORY_GROWTH_LIMIT);
 
       // Still up, still serving; nothing was created or changed by any of it.
       expect(dispatcher.process.exitCode).toBeNull();
@@ -107,7 +122,7 @@ describe('hostile input: the dispatcher API', () => {
       expect(dispatcher.stderr()).toBe('');
       expect(readDatabase(dispatcher.dbPath).events).toHaveLength(1);
       console.log(
-        `[hostile] dispatcher API, seed ${SEED}: ${API_CASES} malformed requests (${KINDS.map((k) => `${k} ${report.byKind[k]}`).join(', ')}), ` +
+        `[hostile] dispatcher API, seed ${SEED}: ${API_CASES} malformed requests, each sent twice (${KINDS.map((k) => `${k} ${report.byKind[k]}`).join(', ')}), ` +
           `all 4xx or cut; memory ${Math.round(report.baseRss / MIB)} → peak ${Math.round(report.peakRss / MIB)} MiB`,
       );
     } finally {
@@ -139,9 +154,7 @@ describe('hostile input: listen --reject-invalid', () => {
     const listen = await startListen(['--reject-invalid', '--secret', secret]);
     try {
       const cases = listenerCases(SEED, LISTENER_CASES, secret, () => Math.floor(Date.now() / 1000));
-      const report = await runCases(listen.port, listen.process.pid as number, cases);
-      expect(report.failures.slice(0, 25)).toEqual([]);
-      expect(report.peakRss - report.baseRss).toBeLessThan(MEMORY_GROWTH_LIMIT);
+      const report = await runTwice(listen.port, listen.process.pid as number, cases);
       expect(listen.process.exitCode).toBeNull();
 
       // A real delivery still goes through, and is printed.
@@ -157,7 +170,7 @@ describe('hostile input: listen --reject-invalid', () => {
       const result = await listen.stop();
       expect(result.stderr).not.toMatch(/threw|Internal error|listener_error/);
       console.log(
-        `[hostile] listen, seed ${SEED}: ${LISTENER_CASES} malformed deliveries (${KINDS.map((k) => `${k} ${report.byKind[k]}`).join(', ')}), ` +
+        `[hostile] listen, seed ${SEED}: ${LISTENER_CASES} malformed deliveries, each sent twice (${KINDS.map((k) => `${k} ${report.byKind[k]}`).join(', ')}), ` +
           `all 4xx or cut; ${events.length - 1} printed as refused; memory ${Math.round(report.baseRss / MIB)} → peak ${Math.round(report.peakRss / MIB)} MiB`,
       );
     } finally {
