@@ -13,11 +13,12 @@ const LISTENER_CASES = 480;
 const MIB = 1024 * 1024;
 /**
  * Memory: a body is capped at 1 MiB, but parsed into 300,000 objects it can take tens of MiB while
- * it is checked, four at a time here. Bounded means: under this cap over the start, and a second
- * pass of the same requests ends no higher than the first (nothing kept per request).
+ * it is checked, four at a time here, and V8 gives little back. Bounded means: under a fixed cap
+ * over the start, and a second pass of the same requests peaking about where the first did —
+ * anything kept per request (a whole body each) would add a gigabyte.
  */
-const MEMORY_GROWTH_LIMIT = 320 * MIB;
-const SECOND_PASS_SLACK = 48 * MIB;
+const MEMORY_GROWTH_LIMIT = 400 * MIB;
+const SECOND_PASS_SLACK = 128 * MIB;
 
 /** Runs the cases twice and checks both passes: answers, and memory that does not keep growing. */
 async function runTwice(port: number, pid: number, cases: HostileCase[]): Promise<RunReport> {
