@@ -1,4 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -15,8 +17,9 @@ export interface Child {
 }
 
 const children = new Set<ResultPromise>();
+const spawned = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
+  for (const child of [...children, ...spawned]) child.kill('SIGKILL');
 });
 
 /** Starts `node` with `args` and waits for its first JSON line on stdout. */
@@ -146,10 +149,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node args` with stdout written to `file` (as a user's `> file` would) and waits until `url` answers. */
-export async function spawnToFile(args: string[], file: string, url: string): Promise<{ process: ResultPromise; stop(): Promise<void> }> {
-  const child = execa(process.execPath, args, { reject: false, stdin: 'ignore', stdout: { file }, stderr: 'inherit', env: { NO_COLOR: '1' } });
-  children.add(child);
+/**
+ * Starts `node args` with stdout going straight into `file` (the child gets the file descriptor,
+ * as a shell's `> file` gives it) and waits until `url` answers. Not through execa's `{ file }`,
+ * which buffers in this process and ends the child past its 100 MB maxBuffer.
+ */
+export async function spawnToFile(args: string[], file: string, url: string): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
+  const fd = openSync(file, 'w', 0o600);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+  closeSync(fd);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  spawned.add(child);
   for (let i = 0; ; i++) {
     try {
       await fetch(url);
@@ -163,8 +173,8 @@ export async function spawnToFile(args: string[], file: string, url: string): Pr
     process: child,
     async stop() {
       child.kill('SIGTERM');
-      await child;
-      children.delete(child);
+      await exited;
+      spawned.delete(child);
     },
   };
 }
