@@ -2,7 +2,7 @@
 // `--help` and `--version` resolve a handful of files instead of dozens (issue 2: start-up
 // within 1.3× of `node -e 0`). Every other package stays external and each command stays a
 // lazily loaded chunk, so undici, SQLite, inquirer and ora load only in the commands that use them.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const bundled = new Set(['commander']);
@@ -21,6 +21,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+  define: { __V2K_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   banner: { js: "import { createRequire as __v2kCreateRequire } from 'node:module'; const require = __v2kCreateRequire(import.meta.url);" },
   plugins: [
     {

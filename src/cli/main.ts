@@ -1,7 +1,6 @@
 // The bin's entry: signal handling, the one place errors become output and exit codes, and a
 // start that loads commander and the command table only when they are needed (issue 2: --help
 // and --version within 1.3x of `node -e 0`).
-import { ExitCode, V2kError } from '../core/errors.js';
 
 export type { CommandModule, Lazy } from './program.js';
 
@@ -13,7 +12,8 @@ function isCommanderError(error: unknown): error is Error & { code: string } {
   return typeof code === 'string' && code.startsWith('commander.');
 }
 
-function report(error: unknown): number {
+async function report(error: unknown): Promise<number> {
+  const { ExitCode, V2kError } = await import('../core/errors.js');
   if (isCommanderError(error)) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
       return ExitCode.OK;
@@ -56,6 +56,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
     const { runProgram } = await import('./program.js');
     process.exitCode = await runProgram(process.argv, stop.signal);
   } catch (error) {
-    process.exitCode = report(error);
+    process.exitCode = await report(error);
   }
 }
