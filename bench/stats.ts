@@ -30,7 +30,8 @@ export interface Row {
 }
 
 export function row(input: Omit<Row, 'ratio' | 'pass'> & { check?: (ratio: number, row: Omit<Row, 'pass'>) => boolean }): Row {
-  const ratio = input.ours / input.baseline;
+  // A baseline of 0 (autocannon's whole-millisecond latencies) has no meaningful ratio.
+  const ratio = input.baseline === 0 ? Number.NaN : input.ours / input.baseline;
   const { check, ...rest } = input;
   const partial = { ...rest, ratio };
   return { ...partial, pass: check ? check(ratio, partial) : null };
@@ -42,7 +43,7 @@ export function formatTable(rows: readonly Row[]): string {
     r.measure,
     `${fmt(r.ours)} ${r.unit}`,
     `${fmt(r.baseline)} ${r.unit} (${r.baselineName})`,
-    `${r.ratio.toFixed(2)}×`,
+    Number.isNaN(r.ratio) ? '—' : `${r.ratio.toFixed(2)}×`,
     r.target || '—',
     r.pass === null ? '—' : r.pass ? 'yes' : 'NO',
   ]);
