@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createWaiters } from './waiters.js';
 
 /** What the receiver can do to a request instead of answering 200 at once. */
 export const FAULT_KINDS = ['error500', 'timeout', 'reset', 'slowBody', 'redirect'] as const;
@@ -127,7 +128,7 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions): Promi
   const recent = new Map<string, boolean[]>(); // per group: whether each of the last `of` requests was a fault
   const holdStarts = new Map<string, number[]>(); // per group: when the latest holds began
   const records: FaultRecord[] = [];
-  const waiters = new Set<() => void>();
+  const waiters = createWaiters(records, 'faulty receiver');
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let followedRedirects = 0;
@@ -199,7 +200,7 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions): Promi
         headers: req.headers,
         body,
       });
-      for (const wake of waiters) wake();
+      waiters.notify();
 
       switch (applied) {
         case 'ok':
@@ -245,24 +246,7 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions): Promi
       return counts;
     },
     waitFor(predicate, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!predicate(records)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          clearInterval(poll);
-          resolve(records);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          clearInterval(poll);
-          reject(new Error(`faulty receiver: condition not met within ${timeoutMs} ms (${records.length} requests so far)`));
-        }, timeoutMs);
-        // Also look now and then: the condition may depend on something else than a new request.
-        const poll = setInterval(check, 100);
-        waiters.add(check);
-        check();
-      });
+      return waiters.waitFor(predicate, timeoutMs, 100);
     },
     async close() {
       for (const timer of timers) clearTimeout(timer);

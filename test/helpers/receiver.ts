@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createWaiters } from './waiters.js';
 
 /** One request a receiver got: the raw body bytes, the headers, and when. */
 export interface ReceivedRequest {
@@ -48,7 +49,7 @@ export interface Receiver {
 export async function startReceiver(initial: Answer | Responder = {}): Promise<Receiver> {
   let responder: Responder = typeof initial === 'function' ? initial : () => initial;
   const requests: ReceivedRequest[] = [];
-  const waiters = new Set<() => void>();
+  const waiters = createWaiters(requests, 'receiver');
   const sockets = new Set<Socket>();
 
   const server = createServer((req, res) => {
@@ -67,7 +68,7 @@ export async function startReceiver(initial: Answer | Responder = {}): Promise<R
         json: () => JSON.parse(body.toString('utf8')) as unknown,
       };
       requests.push(request);
-      for (const wake of waiters) wake();
+      waiters.notify();
       void (async () => {
         const answer = (await responder(request)) ?? {};
         if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
@@ -100,20 +101,7 @@ export async function startReceiver(initial: Answer | Responder = {}): Promise<R
       responder = typeof answer === 'function' ? answer : () => answer;
     },
     waitFor(predicate, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!predicate(requests)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(requests);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`receiver: condition not met within ${timeoutMs} ms (${requests.length} requests so far)`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return waiters.waitFor(predicate, timeoutMs);
     },
     waitForCount(count, timeoutMs) {
       return receiver.waitFor((all) => all.length >= count, timeoutMs);

@@ -5,6 +5,7 @@ import { afterEach } from 'vitest';
 import { EVENT_CATALOG, isDeliverableEvent } from '../../../src/core/events.js';
 import { createDispatcher, type AttemptInfo, type Dispatcher, type DispatcherOptions } from '../../../src/dispatcher/index.js';
 import { startReceiver, type Answer, type Receiver, type Responder } from '../../helpers/receiver.js';
+import { createWaiters } from '../../helpers/waiters.js';
 
 export interface ApiAnswer {
   status: number;
@@ -40,7 +41,7 @@ export function tempDb(): string {
 /** A real dispatcher in this process: fresh SQLite file, port 0, closed after the test. */
 export async function startHarness(options: Partial<DispatcherOptions> = {}): Promise<Harness> {
   const attempts: AttemptInfo[] = [];
-  const waiters = new Set<() => void>();
+  const waiters = createWaiters(attempts, 'attempts');
   const dbPath = options.dbPath ?? tempDb();
   const dispatcher = await createDispatcher({
     port: 0,
@@ -48,7 +49,7 @@ export async function startHarness(options: Partial<DispatcherOptions> = {}): Pr
     dbPath,
     onAttempt(info) {
       attempts.push(info);
-      for (const wake of waiters) wake();
+      waiters.notify();
     },
     logger: { warn: (message) => console.warn(message) },
   });
@@ -93,20 +94,7 @@ export async function startHarness(options: Partial<DispatcherOptions> = {}): Pr
       return harness.api('POST', '/api/events', { event, data: { ...sampleData(event), ...data } }, useKey === undefined ? {} : { key: useKey });
     },
     waitForAttempts(predicate, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!predicate(attempts)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(attempts);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`attempts: condition not met within ${timeoutMs} ms (${attempts.length} attempts so far)`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return waiters.waitFor(predicate, timeoutMs);
     },
   };
   return harness;
