@@ -32,7 +32,7 @@ export interface ConfigStore {
  * default), written with mode 0600 in a 0700 directory because it holds API keys (SPEC §5).
  */
 export async function openConfig(): Promise<ConfigStore> {
-  const { default: Conf } = await import('conf');
+  const { default: Conf } = await keepOwnStopHandling(() => import('conf'));
   let conf: InstanceType<typeof Conf<StoreShape>>;
   try {
     conf = new Conf<StoreShape>({
@@ -103,4 +103,22 @@ export function isConfigKey(value: string): value is ConfigKey {
 /** Profile names end up as JSON keys and in messages: keep them plain. */
 export function checkProfileName(name: string): string | undefined {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? undefined : 'use letters, digits, ".", "_" or "-" (at most 64)';
+}
+
+/**
+ * conf (through atomically → when-exit) hooks SIGINT/SIGTERM when it loads and, on a signal,
+ * sends the same signal again, which main.ts takes for a second Ctrl+C and exits 130 at once —
+ * before a long-running command (listen --register) has cleaned up. Drop the signal hooks it
+ * added: its cleanup still runs on the process's `exit` event, and main.ts owns the signals.
+ */
+async function keepOwnStopHandling<T>(load: () => Promise<T>): Promise<T> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  try {
+    return await load();
+  } finally {
+    for (const signal of signals) {
+      for (const listener of process.listeners(signal)) if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
 }

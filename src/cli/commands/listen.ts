@@ -62,7 +62,7 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
     if (options.register) {
       const { connect } = await import('../api.js');
       // Not interruptible: the webhook is deleted through this client after the Ctrl+C that stops listen.
-      const { client, apiUrl } = await keepOwnStopHandling(() => connect(ctx, { interruptible: false }));
+      const { client, apiUrl } = await connect(ctx, { interruptible: false });
       const url = options.publicUrl ?? listener.url;
       webhook = await client.createWebhook({ url, events, description: `v2k-webhooks listen (${url})` });
       listener.addSecret(webhook.secret);
@@ -116,24 +116,6 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
     }
   } else if (outcome !== 'met') output.info(outcome === 'timeout' ? `Stopped after ${timeoutMs} ms.` : 'Stopped.');
   return code;
-}
-
-/**
- * The saved config (conf → atomically → when-exit) hooks SIGINT/SIGTERM when it loads and, on a
- * signal, sends the same signal again, which main.ts takes for a second Ctrl+C and exits 130 at
- * once — before the registered webhook is deleted. Drop the signal hooks it added: its cleanup
- * still runs on the process's `exit` event.
- */
-async function keepOwnStopHandling<T>(load: () => Promise<T>): Promise<T> {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  try {
-    return await load();
-  } finally {
-    for (const signal of signals) {
-      for (const listener of process.listeners(signal)) if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-    }
-  }
 }
 
 function parseExpectations(specs: string[]): Expectation[] {
