@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
+import { parseJsonOrUndefined } from '../helpers/json.js';
 
 /** JSON over fetch with a Bearer key: what every reliability test calls the API with. */
 export async function call(
@@ -15,13 +16,7 @@ export async function call(
   if (body !== undefined) all['content-type'] ??= 'application/json';
   const res = await fetch(base + path, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.status, body: parsed, text };
+  return { status: res.status, body: parseJsonOrUndefined(text), text };
 }
 
 /** Runs `task` for each item with at most `parallel` at once. */

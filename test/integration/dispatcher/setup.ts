@@ -6,6 +6,7 @@ import { EVENT_CATALOG, isDeliverableEvent } from '../../../src/core/events.js';
 import { createDispatcher, type AttemptInfo, type Dispatcher, type DispatcherOptions } from '../../../src/dispatcher/index.js';
 import { startReceiver, type Answer, type Receiver, type Responder } from '../../helpers/receiver.js';
 import { createWaiters } from '../../helpers/waiters.js';
+import { parseJsonOrUndefined } from '../../helpers/json.js';
 
 export interface ApiAnswer {
   status: number;
@@ -72,13 +73,7 @@ export async function startHarness(options: Partial<DispatcherOptions> = {}): Pr
       }
       const res = await fetch(dispatcher.url + path, { method, headers, body: payload });
       const text = await res.text();
-      let parsed: unknown;
-      try {
-        parsed = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      return { status: res.status, headers: res.headers, body: parsed, text };
+      return { status: res.status, headers: res.headers, body: parseJsonOrUndefined(text), text };
     },
     async receiver(answer) {
       const receiver = await startReceiver(answer);
