@@ -3,6 +3,7 @@ import type { Attempt, Delivery, Webhook, WebhookStats } from '../core/api-types
 import { EVENT_TYPES, type EventSubscription } from '../core/events.js';
 import { UsageError } from '../core/errors.js';
 import { checkWebhookUrl } from '../core/webhook-url.js';
+import { printable } from '../core/printable.js';
 
 /** Shared by the management commands: argument checks and how webhooks and deliveries read for people. */
 
@@ -71,9 +72,9 @@ export function renderWebhook(hook: Webhook & { stats?: WebhookStats }, style: C
   const state = webhookState(hook);
   const lines = [
     `${style.bold(hook.id)}  ${hook.isActive ? style.green(state) : style.red(state)}`,
-    field('URL', hook.url),
-    field('Events', hook.events.join(', ')),
-    field('Description', hook.description ?? '—'),
+    field('URL', printable(hook.url)),
+    field('Events', printable(hook.events.join(', '))),
+    field('Description', hook.description === null ? '—' : printable(hook.description)),
     field('Created', `${hook.createdAt}${ago(hook.createdAt, now)}`),
     field('Updated', `${hook.updatedAt}${ago(hook.updatedAt, now)}`),
   ];
@@ -108,15 +109,16 @@ export function summarizeDelivery(delivery: Delivery, now = Date.now()): string 
 export function attemptResult(attempt: Attempt): string {
   if (attempt.statusCode !== null) {
     const extra = attempt.error && !attempt.error.includes(String(attempt.statusCode)) ? ` (${attempt.error})` : '';
-    return `HTTP ${attempt.statusCode}${extra}`;
+    return printable(`HTTP ${attempt.statusCode}${extra}`);
   }
-  return attempt.error ?? 'no answer';
+  return printable(attempt.error ?? 'no answer');
 }
 
 /** The start of a response body, on one line. */
 export function snippet(text: string | null, max = 200): string {
   if (text === null || text === '') return '(empty)';
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // A receiver's answer is anyone's text: whitespace folded, other control characters escaped.
+  const flat = printable(text.replace(/\s+/g, ' ').trim());
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 

@@ -3,6 +3,8 @@ import { printable } from '../../src/core/printable.js';
 import { table } from '../../src/cli/format.js';
 import { PLAIN, renderEvent } from '../../src/listener/pretty.js';
 import type { ListenerEvent } from '../../src/listener/types.js';
+import { renderWebhook, snippet } from '../../src/cli/webhook-view.js';
+import { Chalk } from 'chalk';
 
 describe('printable', () => {
   it.each([
@@ -46,5 +48,22 @@ describe('terminal output never carries escape sequences from data', () => {
     const lines = renderEvent(event, PLAIN).join('\n');
     expect(lines).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(lines).toContain('\\x1b]0;owned\\x07');
+  });
+
+  it("get's view and the response snippets of test and deliveries escape what the API or a receiver sent", () => {
+    const hook = {
+      id: 'wh_1',
+      url: 'https://x.test/\u001b]0;owned\u0007',
+      events: ['*' as const],
+      description: 'mine\u001b[2J',
+      isActive: true,
+      disabledReason: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const view = renderWebhook(hook, new Chalk({ level: 0 }));
+    expect(view).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(view).toContain('mine\\x1b[2J');
+    expect(snippet('ok\u001b]0;owned\u0007')).toBe('ok\\x1b]0;owned\\x07');
   });
 });

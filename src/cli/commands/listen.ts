@@ -75,6 +75,9 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
   }
 
   const secretCount = readSecrets(options.secret, ctx.env).length + (webhook ? 1 : 0);
+  if (!/^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(options.host)) {
+    output.warn(`Bound to ${options.host}: other machines can send this listener deliveries, and it forwards them to your app. Use the default --host 127.0.0.1 unless you mean it.`);
+  }
   announce(ctx, options, { url: listener.url, port: listener.port, secretCount, webhook, expected, timeoutMs });
 
   const outcome = await new Promise<'met' | 'stopped' | 'timeout'>((resolve) => {
