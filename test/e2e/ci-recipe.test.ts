@@ -38,13 +38,17 @@ createServer((req, res) => {
 const RECIPE = `
 set -euo pipefail
 v2k() { node "$BIN" "$@"; }
-v2k dispatcher --port "$API_PORT" --db "$WORK/v2k.db" --api-key ci-key:user_ci > "$WORK/dispatcher.log" 2>&1 &
+# Background processes are started as node itself, not through v2k(): $! of a backgrounded
+# function is a subshell, and killing that would leave node running.
+node "$BIN" dispatcher --port "$API_PORT" --db "$WORK/v2k.db" --api-key ci-key:user_ci > "$WORK/dispatcher.log" 2>&1 &
 DISPATCHER=$!
-trap 'kill $DISPATCHER $APP 2>/dev/null || true' EXIT
+APP=
+LISTEN=
+trap 'kill $DISPATCHER $APP $LISTEN 2>/dev/null || true' EXIT
 for i in $(seq 100); do curl -sf "$V2K_API_URL/healthz" > /dev/null && break; sleep 0.1; done
 export V2K_WEBHOOK_SECRET=$(v2k create --url "http://127.0.0.1:$RELAY_PORT/" --events '*' --json | jq -r .secret)
 node -e "$APP_SOURCE" & APP=$!
-v2k listen --port "$RELAY_PORT" --forward "localhost:$APP_PORT/webhooks/v2k" --reject-invalid \\
+node "$BIN" listen --port "$RELAY_PORT" --forward "localhost:$APP_PORT/webhooks/v2k" --reject-invalid \\
   --expect trade.completed --expect "user.kyc.*:2" --timeout "$LISTEN_TIMEOUT" > "$WORK/listen.log" 2>&1 &
 LISTEN=$!
 for i in $(seq 100); do curl -sf "http://127.0.0.1:$RELAY_PORT/" > /dev/null && break; sleep 0.1; done
