@@ -36,6 +36,10 @@ export function createStore({ path, now }: StoreOptions) {
           try {
             return { ok: true as const, value: db.transaction(entry.fn)() };
           } catch (error) {
+            // Some errors (disk full, I/O) make SQLite roll back the whole transaction, not just the
+            // savepoint: then nothing of the batch is kept, so fail it all with the real error rather
+            // than run the rest outside any transaction.
+            if (!db.inTransaction) throw error;
             return { ok: false as const, error };
           }
         }),
