@@ -14,6 +14,7 @@ function isCommanderError(error: unknown): error is Error & { code: string } {
 
 async function report(error: unknown): Promise<number> {
   const { ExitCode, V2kError } = await import('../core/errors.js');
+  await new Promise((resolve) => setImmediate(resolve)); // what the command printed goes out before its error
   if (isCommanderError(error)) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
       return ExitCode.OK;

@@ -52,6 +52,12 @@ export function createOutput(options: OutputOptions): Output {
   const write = (text: string): void => {
     if (pending.push(text) === 1) setImmediate(flush);
   };
+  // A log line follows the data it speaks of ("save this secret" after the secret), so stderr
+  // first sends what stdout holds; and nothing is held back when the process exits early.
+  const flushFirst = (): void => {
+    if (pending.length > 0) flush();
+  };
+  process.once('exit', flushFirst);
 
   return {
     json: options.json,
@@ -73,9 +79,11 @@ export function createOutput(options: OutputOptions): Output {
       if (!options.json) write(`${text}\n`);
     },
     info(text) {
+      flushFirst();
       stderr.write(`${text}\n`);
     },
     warn(text) {
+      flushFirst();
       stderr.write(`${style.yellow('warning:')} ${text}\n`);
     },
   };
