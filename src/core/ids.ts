@@ -24,9 +24,16 @@ function randomHex(bytes: number): string {
  * in creation order; the random half keeps them unguessable.
  */
 export function newId(prefix: string): string {
+  // A logical millisecond: 16 ids a millisecond, then it runs ahead of the clock, so ids made
+  // here always sort in the order they were made.
   const now = Date.now();
-  sequence = now === lastMs ? sequence + 1 : 0;
-  lastMs = now;
-  const time = now.toString(16).padStart(11, '0') + (sequence & 15).toString(16);
+  if (now > lastMs) {
+    lastMs = now;
+    sequence = 0;
+  } else if (++sequence > 15) {
+    lastMs += 1;
+    sequence = 0;
+  }
+  const time = lastMs.toString(16).padStart(11, '0') + sequence.toString(16);
   return `${prefix}_${time}${randomHex(6)}`;
 }

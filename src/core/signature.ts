@@ -10,6 +10,7 @@ export type HeaderSource =
   | { get(name: string): string | null };
 
 export const SECRET_PREFIX = 'whsec_';
+const HEX_64 = /^[0-9a-f]{64}$/;
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 export const HEADER = {
@@ -137,6 +138,7 @@ export function generateTestHeaders(options: TestHeadersOptions): Record<string,
  * headers the timestamp must also be within the tolerance.
  */
 export function verify(options: VerifyOptions): VerifyResult {
+  if (typeof options !== 'object' || options === null) return fail('no_signature', 'verify() takes an options object: { payload, headers, secret }.');
   if (options.signature !== undefined && typeof options.signature !== 'string') {
     return fail('bad_signature', 'The signature must be a string, as sent in the X-V2K-Signature header.');
   }
@@ -189,14 +191,11 @@ export function verify(options: VerifyOptions): VerifyResult {
     // Compared as lowercase hex text rather than decoded bytes: the same constant-time check,
     // without a hex decode and a regular expression on every delivery.
     const provided = v2kSignature.trim().toLowerCase();
-    if (provided.length !== 64) {
+    if (provided.length !== 64 || !HEX_64.test(provided)) {
       return fail('bad_signature', `X-V2K-Signature is not 64 hex characters (got ${describe(v2kSignature)}).`);
     }
     const match = firstMatch(secrets, (secret) => ascii(createHmac('sha256', secret).update(body).digest('hex')), [ascii(provided)]);
-    if (match === -1) {
-      const malformed = !/^[0-9a-f]{64}$/.test(provided);
-      return fail('bad_signature', malformed ? 'X-V2K-Signature is not 64 hex characters.' : noMatchMessage('X-V2K-Signature'));
-    }
+    if (match === -1) return fail('bad_signature', noMatchMessage('X-V2K-Signature'));
     schemes.push('v2k');
     secretIndex ??= match;
   }
@@ -260,7 +259,8 @@ function normalizeSecrets(secret: VerifyOptions['secret']): string[] {
 function readHeader(headers: HeaderSource | undefined, name: string): string | undefined {
   if (!headers || typeof headers !== 'object') return undefined;
   if (typeof (headers as { get?: unknown }).get === 'function') {
-    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
+    const value: unknown = (headers as { get(name: string): unknown }).get(name);
+    return typeof value === 'string' ? value : undefined;
   }
   const record = headers as Record<string, string | string[] | undefined>;
   let value = record[name];
@@ -287,7 +287,7 @@ function noMatchMessage(header: string): string {
 
 function describe(value: string): string {
   if (value.length === 0) return 'an empty value';
-  return `${value.length} characters`;
+  return value.trim().length === 64 ? '64 characters, not all of them hex digits' : `${value.length} characters`;
 }
 
 function fail(reason: VerifyReason, message: string): VerifyResult {

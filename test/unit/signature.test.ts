@@ -57,6 +57,8 @@ describe('verify: X-V2K-Signature', () => {
     { name: 'a signature of the wrong length', options: { signature: GUIDE_SIGNATURE.slice(0, 62) }, ok: false, reason: 'bad_signature', message: /64 hex/ },
     { name: 'an odd-length signature', options: { signature: GUIDE_SIGNATURE.slice(0, 63) }, ok: false, reason: 'bad_signature', message: /64 hex/ },
     { name: 'a non-hex signature', options: { signature: `${GUIDE_SIGNATURE.slice(0, 63)}g` }, ok: false, reason: 'bad_signature', message: /64 hex/ },
+    // latin1 keeps only a character's low byte: 'š' (U+0161) would pass for 'a' if not checked as hex first
+    { name: 'a look-alike non-ASCII character', options: { signature: GUIDE_SIGNATURE.replace(/a/, '\u0161') }, ok: false, reason: 'bad_signature', message: /hex/ },
     { name: 'an empty signature', options: { signature: '' }, ok: false, reason: 'bad_signature', message: /empty/ },
     { name: 'a missing signature', options: { signature: undefined, headers: {} }, ok: false, reason: 'no_signature' },
     { name: 'no secret', options: { secret: undefined }, ok: false, reason: 'no_secret' },
@@ -84,6 +86,8 @@ describe('verify: X-V2K-Signature', () => {
 
   it('never throws on hostile input', () => {
     const hostile: unknown[] = [null, undefined, 42, {}, [], 'x'.repeat(100_000), '\u0000', '🎵'.repeat(32)];
+    expect(verify(undefined as never).ok).toBe(false);
+    expect(verify({ payload: GUIDE_BODY, secret: GUIDE_SECRET, headers: { get: () => 42 } as never }).reason).toBe('no_signature');
     for (const value of hostile) {
       expect(() => verify({ payload: value as string, secret: value as string, signature: value as string })).not.toThrow();
       expect(() => verify({ payload: GUIDE_BODY, secret: GUIDE_SECRET, headers: value as never })).not.toThrow();
@@ -143,5 +147,15 @@ describe('verify: Standard Webhooks', () => {
     };
     expect(verify({ payload: GUIDE_BODY, secret, headers: theirs })).toMatchObject({ ok: true, schemes: ['standard'] });
     expect(verify({ payload: `${GUIDE_BODY} `, secret, headers: theirs }).ok).toBe(false);
+  });
+});
+
+describe('ids', () => {
+  it('are unique and sort in the order they were made, even thousands within a millisecond', async () => {
+    const { newId } = await import('../../src/core/ids.js');
+    const ids = Array.from({ length: 5000 }, () => newId('dlv'));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids) expect(id).toMatch(/^dlv_[0-9a-f]{24}$/);
   });
 });
