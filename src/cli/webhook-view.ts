@@ -2,14 +2,13 @@ import type { ChalkInstance } from 'chalk';
 import type { Attempt, Delivery, Webhook, WebhookStats } from '../core/api-types.js';
 import { EVENT_TYPES, type EventSubscription } from '../core/events.js';
 import { UsageError } from '../core/errors.js';
+import { MAX_DESCRIPTION_LENGTH } from '../core/limits.js';
 import { checkWebhookUrl } from '../core/webhook-url.js';
 import { printable } from '../core/printable.js';
 
 /** Shared by the management commands: argument checks and how webhooks and deliveries read for people. */
 
 /** The API's ranges (SPEC §3; the dispatcher's validate.ts), checked before a call so a bad flag is a usage error (exit 2), not a 400. */
-export const MAX_DELIVERIES_LIMIT = 100;
-export const MAX_DESCRIPTION_LENGTH = 500;
 
 /** `--events a,b --events c` → ['a', 'b', 'c'], checked against the catalog; `*` stands alone. */
 export function parseEvents(values: string[] | string | undefined, flag: string): EventSubscription[] {

@@ -1,2 +1,9 @@
 /** The body cap of SPEC §3 (over it: 413), used by the dispatcher, the listener and the demo app alike. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A webhook's description: at most this many characters (SPEC is silent): one rule for the dispatcher and the CLI. */
+export const MAX_DESCRIPTION_LENGTH = 500;
+
+/** `GET …/deliveries?limit=`: from 1 to this many, 20 when not given. */
+export const MAX_DELIVERY_LIMIT = 100;
+export const DEFAULT_DELIVERY_LIMIT = 20;

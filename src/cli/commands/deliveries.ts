@@ -4,7 +4,8 @@ import { attemptSucceeded } from '../../core/outcome.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { table } from '../format.js';
-import { MAX_DELIVERIES_LIMIT, attemptResult, lastAttempt, relative, snippet } from '../webhook-view.js';
+import { DEFAULT_DELIVERY_LIMIT, MAX_DELIVERY_LIMIT } from '../../core/limits.js';
+import { attemptResult, lastAttempt, relative, snippet } from '../webhook-view.js';
 
 export interface DeliveriesOptions {
   id: string;
@@ -15,10 +16,10 @@ export interface DeliveriesOptions {
 
 /** `deliveries <id> [deliveryId]`: the deliveries, newest first, or every attempt of one. */
 export async function run(options: DeliveriesOptions, ctx: Context): Promise<void> {
-  if (options.limit !== undefined && (options.limit < 1 || options.limit > MAX_DELIVERIES_LIMIT)) {
+  if (options.limit !== undefined && (options.limit < 1 || options.limit > MAX_DELIVERY_LIMIT)) {
     throw new UsageError(
-      `--limit must be from 1 to ${MAX_DELIVERIES_LIMIT} (the API's range), not ${options.limit}.`,
-      `Pass --limit ${MAX_DELIVERIES_LIMIT} for the most the API lists at once, or leave it out for the default 20.`,
+      `--limit must be from 1 to ${MAX_DELIVERY_LIMIT} (the API's range), not ${options.limit}.`,
+      `Pass --limit ${MAX_DELIVERY_LIMIT} for the most the API lists at once, or leave it out for the default ${DEFAULT_DELIVERY_LIMIT}.`,
     );
   }
   if (options.deliveryId && (options.status || options.limit !== undefined)) {

@@ -1,14 +1,12 @@
 import type { DeliveryStatus } from '../../core/api-types.js';
 import { EVENT_TYPES, isEventType } from '../../core/events.js';
+import { DEFAULT_DELIVERY_LIMIT, MAX_DELIVERY_LIMIT, MAX_DESCRIPTION_LENGTH } from '../../core/limits.js';
 import { checkWebhookUrl } from '../../core/webhook-url.js';
 import { validationFailed } from './errors.js';
 
 /** Request validation for SPEC §3: each message names the field and says what is expected. */
 
-const MAX_DESCRIPTION_LENGTH = 500;
 const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled'];
-export const DEFAULT_DELIVERY_LIMIT = 20;
-export const MAX_DELIVERY_LIMIT = 100;
 
 export interface CreateInput {
   url: string;
