@@ -2,23 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateTestHeaders } from '../../../src/core/signature.js';
-import { startApp, type SampleApp } from '../../helpers/app.js';
 import { cli } from '../../helpers/cli.js';
-import { bodyOf, deliver, SECRET } from '../../integration/listener/deliver.js';
+import { app, bodyOf, cleanup, deliver, SECRET } from '../../integration/listener/deliver.js';
 import { startListen, type RunningListen } from './spawn.js';
-
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
-
-async function app(options: Parameters<typeof startApp>[0] = {}): Promise<SampleApp> {
-  const started = await startApp({ secret: SECRET, ...options });
-  cleanup.push(() => started.stop());
-  return started;
-}
 
 async function listen(args: string[], env: Record<string, string> = {}): Promise<RunningListen> {
   const running = await startListen(args, env);

@@ -1,6 +1,8 @@
 import { request } from 'node:http';
 import { generateTestHeaders } from '../../../src/core/signature.js';
 import { sampleEnvelope, type DeliverableEvent } from '../../../src/core/events.js';
+import { afterEach } from 'vitest';
+import { startApp, type SampleApp } from '../../helpers/app.js';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -37,4 +39,17 @@ export function deliverRaw(url: string, body: string, headers: Record<string, st
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** What a test started, stopped after it, newest first (registered in each test file that imports this). */
+export const cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()?.();
+});
+
+/** A sample app verifying with SECRET, stopped after the test. */
+export async function app(options: Parameters<typeof startApp>[0] = {}): Promise<SampleApp> {
+  const started = await startApp({ secret: SECRET, ...options });
+  cleanup.push(() => started.stop());
+  return started;
 }

@@ -3,22 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateTestHeaders, sign } from '../../../src/core/signature.js';
 import { createListener, type Listener, type ListenerEvent, type ListenerOptions } from '../../../src/listener/index.js';
-import { startApp, type SampleApp } from '../../helpers/app.js';
-import { bodyOf, deliver, deliverRaw, SECRET } from './deliver.js';
-
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
-
-async function app(options: Parameters<typeof startApp>[0] = {}): Promise<SampleApp> {
-  const started = await startApp({ secret: SECRET, ...options });
-  cleanup.push(() => started.stop());
-  return started;
-}
+import { app, bodyOf, cleanup, deliver, deliverRaw, SECRET } from './deliver.js';
 
 async function listen(options: ListenerOptions = {}): Promise<Listener & { events: ListenerEvent[] }> {
   const events: ListenerEvent[] = [];
