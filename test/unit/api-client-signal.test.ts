@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../src/core/api-client.js';
-import type { V2kError } from '../../src/core/errors.js';
+import { caught } from '../helpers/caught.js';
 
 // The client's `signal` (the CLI's Ctrl+C): a call stops at once, whatever it was waiting on.
 const servers: Server[] = [];
@@ -26,15 +26,6 @@ async function serve(answer: (res: import('node:http').ServerResponse, hit: numb
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits: () => hits };
-}
-
-async function caught(promise: Promise<unknown>): Promise<V2kError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as V2kError;
-  }
-  throw new Error('expected the call to reject');
 }
 
 describe('createApiClient: signal', () => {

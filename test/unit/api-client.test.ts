@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../src/core/api-client.js';
-import { ApiError, UsageError, V2kError } from '../../src/core/errors.js';
+import { ApiError, UsageError } from '../../src/core/errors.js';
+import { caught } from '../helpers/caught.js';
 
 interface Seen {
   method: string;
@@ -41,15 +42,6 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 const hook = { id: 'wh_1', url: 'https://example.com/h', events: ['*'], description: null, isActive: true, disabledReason: null, createdAt: '', updatedAt: '' };
-
-async function caught(promise: Promise<unknown>): Promise<V2kError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as V2kError;
-  }
-  throw new Error('expected the call to reject');
-}
 
 describe('createApiClient: requests', () => {
   it('sends the bearer key, the user agent and a JSON body', async () => {
