@@ -11,6 +11,7 @@ export type HeaderSource =
 
 export const SECRET_PREFIX = 'whsec_';
 const HEX_64 = /^[0-9a-f]{64}$/;
+const STANDARD_V1 = /^v1,[A-Za-z0-9+/]{43}=$/;
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 export const HEADER = {
@@ -194,7 +195,7 @@ export function verify(options: VerifyOptions): VerifyResult {
     if (provided.length !== 64 || !HEX_64.test(provided)) {
       return fail('bad_signature', `X-V2K-Signature is not 64 hex characters (got ${describe(v2kSignature)}).`);
     }
-    const match = firstMatch(secrets, (secret) => ascii(createHmac('sha256', secret).update(body).digest('hex')), [ascii(provided)]);
+    const match = firstMatch(secrets, (secret) => createHmac('sha256', secret).update(body).digest('hex'), [provided]);
     if (match === -1) return fail('bad_signature', noMatchMessage('X-V2K-Signature'));
     schemes.push('v2k');
     secretIndex ??= match;
@@ -204,34 +205,43 @@ export function verify(options: VerifyOptions): VerifyResult {
 }
 
 function matchStandard(header: string, id: string, timestamp: string, body: RawPayload, secrets: string[]): number {
-  const candidates: Buffer[] = [];
-  for (const part of header.split(' ')) {
-    if (part.length === 47 && part.startsWith('v1,')) candidates.push(ascii(part.slice(3)));
-  }
+  // Usually one signature; a space-separated list while the sender rotates its own key.
+  const candidates = (header.includes(' ') ? header.split(' ') : [header]).filter((part) => STANDARD_V1.test(part)).map((part) => part.slice(3));
   if (candidates.length === 0) return -1;
-  return firstMatch(
-    secrets,
-    (secret) => ascii(standardMac(secret, id, timestamp, body).digest('base64')),
-    candidates,
-  );
-}
-
-/** One byte per character, so equal strings give equal buffers of equal length. */
-function ascii(text: string): Buffer {
-  return Buffer.from(text, 'latin1');
+  return firstMatch(secrets, (secret) => standardMac(secret, id, timestamp, body).digest('base64'), candidates);
 }
 
 /** Index of the first secret whose MAC equals one candidate, compared in constant time; -1 if none. */
-function firstMatch(secrets: string[], macOf: (secret: string) => Buffer, candidates: Buffer[]): number {
+function firstMatch(secrets: string[], macOf: (secret: string) => string, candidates: string[]): number {
   let found = -1;
   // Every secret and candidate is checked, so the time taken does not tell which one matched.
   for (let i = 0; i < secrets.length; i++) {
     const expected = macOf(secrets[i] as string);
     for (const candidate of candidates) {
-      if (candidate.length === expected.length && timingSafeEqual(candidate, expected) && found === -1) found = i;
+      if (equalAscii(candidate, expected) && found === -1) found = i;
     }
   }
   return found;
+}
+
+// verify() runs to the end synchronously, so one pair of scratch buffers per length (44 for
+// base64, 64 for hex) serves every call: no allocation per comparison.
+const scratch = new Map<number, [Buffer, Buffer]>();
+
+/**
+ * Constant-time equality of two ASCII strings (callers check the character set first). The
+ * length is public; the contents are compared with `timingSafeEqual`.
+ */
+function equalAscii(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let pair = scratch.get(a.length);
+  if (pair === undefined) {
+    pair = [Buffer.alloc(a.length), Buffer.alloc(a.length)];
+    scratch.set(a.length, pair);
+  }
+  pair[0].write(a, 'latin1');
+  pair[1].write(b, 'latin1');
+  return timingSafeEqual(pair[0], pair[1]);
 }
 
 // A receiver verifies every delivery with the same few secrets: decode each once.

@@ -121,6 +121,16 @@ describe('verify: Standard Webhooks', () => {
     expect(result.ok).toBe(reason === 'verified');
   });
 
+  it('rejects a webhook-signature with a character whose low byte matches the real one', () => {
+    const headers = headersAt(NOW_S);
+    const real = headers['webhook-signature'] as string;
+    // U+0100 plus the real character: the same byte when written as latin1, a different character.
+    const at = 3 + real.slice(3).search(/[A-Za-z]/u); // after `v1,`
+    const lookAlike = real.slice(0, at) + String.fromCharCode(0x100 + real.charCodeAt(at)) + real.slice(at + 1);
+    const result = verify({ payload: GUIDE_BODY, secret, headers: { ...headers, 'webhook-signature': lookAlike }, now });
+    expect(result.reason).toBe('bad_signature');
+  });
+
   it('accepts any of several v1 signatures in the header', () => {
     const headers = headersAt(NOW_S);
     headers['webhook-signature'] = `v1,${'B'.repeat(43)}= ${headers['webhook-signature']}`;
