@@ -2,7 +2,7 @@
 // `--help` and `--version` resolve a handful of files instead of dozens (issue 2: start-up
 // within 1.3× of `node -e 0`). Every other package stays external and each command stays a
 // lazily loaded chunk, so undici, SQLite, inquirer and ora load only in the commands that use them.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const bundled = new Set(['commander']);
@@ -25,6 +25,20 @@ await build({
   banner: { js: "import { createRequire as __v2kCreateRequire } from 'node:module'; const require = __v2kCreateRequire(import.meta.url);" },
   plugins: [
     {
+      // commander requires child_process at load time, for executable subcommands we never use;
+      // that pulls in net, dgram and a dozen more built-ins on every --help. Load it on first use.
+      name: 'lazy-child-process',
+      setup(b) {
+        b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+          args.importer.includes('/node_modules/commander/') ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+          contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+          loader: 'js',
+        }));
+      },
+    },
+    {
       name: 'external-packages',
       setup(b) {
         b.onResolve({ filter: /^[^./]/ }, (args) => {
@@ -35,3 +49,10 @@ await build({
     },
   ],
 });
+
+// Every command's help as strings, so `--help` needs neither commander nor the command table
+// (src/cli/help.ts). Taken from the command table tsc just built, so it cannot go stale.
+const { buildProgram } = await import('../dist/cli/program.js');
+const { snapshotHelp } = await import('../dist/cli/help.js');
+const snapshot = snapshotHelp(buildProgram(() => async () => undefined));
+writeFileSync('dist/cli-bundle/help.json', JSON.stringify(snapshot));

@@ -2,6 +2,9 @@
 // start that loads commander and the command table only when they are needed (issue 2: --help
 // and --version within 1.3x of `node -e 0`).
 
+import { readFileSync } from 'node:fs';
+import { helpRequest, renderHelp, type HelpSnapshot } from './help.js';
+
 export type { CommandModule, Lazy } from './program.js';
 
 const stop = new AbortController();
@@ -47,11 +50,29 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** Prints the help of `path` from the snapshot the build made; false when there is none for it. */
+function printHelpFromSnapshot(path: string): boolean {
+  let snapshot: HelpSnapshot;
+  try {
+    snapshot = JSON.parse(readFileSync(new URL('./help.json', import.meta.url), 'utf8')) as HelpSnapshot;
+  } catch {
+    return false; // run from the sources (npm run dev): no snapshot, commander answers
+  }
+  const entry = Object.hasOwn(snapshot, path) ? snapshot[path] : undefined;
+  if (entry === undefined) return false;
+  // commander's width rule: the terminal's columns, else 80.
+  process.stdout.write(renderHelp(entry, process.stdout.isTTY ? process.stdout.columns : undefined));
+  return true;
+}
+
 const args = process.argv.slice(2);
+const helpPath = helpRequest(args);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   // The one answer that needs no command table: skip loading commander at all.
   const { VERSION } = await import('../core/version.js');
   process.stdout.write(`${VERSION}\n`);
+} else if (helpPath !== undefined && printHelpFromSnapshot(helpPath)) {
+  // Printed from the build's snapshot of the command table: commander was not needed either.
 } else {
   try {
     const { runProgram } = await import('./program.js');

@@ -35,7 +35,8 @@ export async function runProgram(argv: readonly string[], stopSignal: AbortSigna
   return exitCode;
 }
 
-function buildProgram(lazy: Lazy): Command {
+/** The command table; `lazy` wraps each command module's import (the build also uses it for help.json). */
+export function buildProgram(lazy: Lazy): Command {
   const program = new Command('v2k-webhooks')
     .description('Build against V2K webhooks: manage them, relay them to your app, and emulate the platform offline.')
     .version(VERSION, '-v, --version', 'print the version')

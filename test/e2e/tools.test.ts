@@ -105,4 +105,16 @@ describe('usage errors exit 2 with a hint', () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('Exit codes');
   });
+
+  it.each([[['--help']], [['list', '--help']], [['config', 'get', '-h']], [['help', 'create']], [['dispatcher', '--help']]])(
+    '%j prints from the build\'s snapshot exactly what commander prints',
+    async (args) => {
+      // A leading --json is not a help form the snapshot answers, so commander prints this one.
+      const [fast, commander] = await Promise.all([cli(args), cli(['--json', ...args])]);
+      expect(fast).toMatchObject({ exitCode: 0, stderr: '' });
+      expect(commander).toMatchObject({ exitCode: 0, stderr: '' });
+      expect(fast.stdout).toBe(commander.stdout);
+      expect(fast.stdout).toMatch(/^Usage: v2k-webhooks/);
+    },
+  );
 });
