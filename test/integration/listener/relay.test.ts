@@ -220,6 +220,24 @@ describe('limits and odd requests', () => {
     expect((await fetch(listener.url)).status).toBe(200);
     expect((await fetch(listener.url, { method: 'PUT', body: 'x' })).status).toBe(405);
   });
+  it('answers 500 and logs when handling a delivery fails inside the listener, then keeps serving and closes', async () => {
+    const target = await app();
+    const errors: string[] = [];
+    let broken = true;
+    const clock = () => {
+      if (broken) throw new Error('the clock is broken');
+      return Date.now();
+    };
+    const listener = await listen({ forward: [target.url], now: clock, logger: { info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) } });
+    const failed = await deliver(listener.url, { secret: SECRET });
+    expect(failed.status).toBe(500);
+    expect(JSON.parse(failed.body)).toMatchObject({ error: { code: 'listener_error' } });
+    expect(errors).toEqual([expect.stringMatching(/^Internal error while handling POST \/: the clock is broken/)]);
+    broken = false;
+    expect((await deliver(listener.url, { secret: SECRET })).status).toBe(200);
+    await listener.close(); // nothing left in flight from the failed delivery
+    expect(listener.events).toHaveLength(1);
+  });
 });
 
 describe('shutdown', () => {
