@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { MAX_BODY_BYTES } from '../core/limits.js';
 import type { ForwardResult } from './types.js';
 
@@ -42,44 +42,70 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
     return parts;
   };
 
-  async function forward(url: string, headers: string[], body: Buffer): Promise<ForwardAnswer> {
+  function forward(url: string, headers: string[], body: Buffer): Promise<ForwardAnswer> {
     const started = now();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, options.timeoutMs);
     const elapsed = () => Math.max(0, now() - started);
-    try {
-      const { origin, path } = partsOf(url);
-      const response = await agent.request({
-        origin,
-        path,
-        method: 'POST',
-        headers,
-        body,
-        signal: controller.signal,
-      });
-      const chunks: Buffer[] = [];
+    const unreachable = (error: unknown) => failure(url, elapsed(), 'unreachable', `Could not reach the app at ${url} (${describe(error)}). Is it running on that port?`);
+    return new Promise((resolve) => {
+      // A handler of undici's dispatch API rather than agent.request(): no AbortController, no
+      // response stream and no async resource per delivery (together about a fifth of listen's CPU).
+      let settled = false;
+      let controller: Dispatcher.DispatchController | undefined;
+      let status = 0;
+      let appHeaders: ForwardAnswer['headers'] = {};
+      let chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_ANSWER_BYTES) {
-          response.body.destroy();
-          return failure(url, elapsed(), 'too_large', `The app at ${url} answered with a body over 1 MiB; the listener hands back at most 1 MiB.`);
-        }
-        chunks.push(chunk as Buffer);
+      const settle = (answer: ForwardAnswer): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      const stop = (answer: ForwardAnswer): void => {
+        settle(answer);
+        controller?.abort(new Error(answer.error?.message));
+      };
+      // Our own deadline for the whole exchange (connect, headers and body): 504 past it.
+      const timer = setTimeout(
+        () => stop(failure(url, elapsed(), 'timeout', `The app at ${url} did not answer within ${options.timeoutMs} ms. Answer quickly and do the work afterwards.`)),
+        options.timeoutMs,
+      );
+      let parts: { origin: string; path: string };
+      try {
+        parts = partsOf(url);
+      } catch (error) {
+        settle(unreachable(error));
+        return;
       }
-      return { url, status: response.statusCode, ms: elapsed(), headers: response.headers, body: Buffer.concat(chunks) };
-    } catch (error) {
-      if (timedOut) {
-        return failure(url, elapsed(), 'timeout', `The app at ${url} did not answer within ${options.timeoutMs} ms. Answer quickly and do the work afterwards.`);
-      }
-      return failure(url, elapsed(), 'unreachable', `Could not reach the app at ${url} (${describe(error)}). Is it running on that port?`);
-    } finally {
-      clearTimeout(timer);
-    }
+      agent.dispatch(
+        { origin: parts.origin, path: parts.path, method: 'POST', headers, body },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (settled) c.abort(new Error('The answer was already given.'));
+          },
+          onResponseStart(_c, statusCode, responseHeaders) {
+            if (statusCode < 200) return; // 1xx: the final answer follows
+            status = statusCode;
+            appHeaders = responseHeaders;
+          },
+          onResponseData(_c, chunk) {
+            if (settled) return;
+            size += chunk.length;
+            if (size > MAX_ANSWER_BYTES) {
+              chunks = [];
+              stop(failure(url, elapsed(), 'too_large', `The app at ${url} answered with a body over 1 MiB; the listener hands back at most 1 MiB.`));
+            } else chunks.push(chunk);
+          },
+          onResponseEnd() {
+            settle({ url, status, ms: elapsed(), headers: appHeaders, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });
+          },
+          onResponseError(_c, error) {
+            settle(unreachable(error));
+          },
+        },
+      );
+    });
   }
 
   return {

@@ -21,16 +21,17 @@ const NOT_FORWARDED = new Set([
  * duplicates kept: everything but hop-by-hop ones, `host`, and those the Connection header names.
  */
 export function forwardableHeaders(rawHeaders: readonly string[]): string[] {
-  const named = new Set<string>();
+  let named: Set<string> | undefined; // most deliveries name no header in Connection: no set then
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] as string).toLowerCase() === 'connection') {
-      for (const token of (rawHeaders[i + 1] as string).split(',')) named.add(token.trim().toLowerCase());
+    const name = rawHeaders[i] as string;
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      for (const token of (rawHeaders[i + 1] as string).split(',')) (named ??= new Set()).add(token.trim().toLowerCase());
     }
   }
   const out: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase();
-    if (NOT_FORWARDED.has(name) || named.has(name)) continue;
+    if (NOT_FORWARDED.has(name) || named?.has(name)) continue;
     out.push(rawHeaders[i] as string, rawHeaders[i + 1] as string);
   }
   return out;

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +68,37 @@ describe('forwarding', () => {
     expect(timeout.status).toBe(504);
     expect(JSON.parse(timeout.body).error.message).toMatch(/did not answer within 200 ms/);
     expect(listener.events.map((e) => e.forwards[0]?.error?.kind)).toEqual(['unreachable', 'timeout']);
+  });
+
+  it("answers 502 when the app's answer is over 1 MiB, and hands back one of exactly 1 MiB", async () => {
+    const target = await app({ mode: { kind: 'answer', status: 200, body: 'x'.repeat(1024 * 1024 + 1) } });
+    const listener = await listen({ forward: [target.url] });
+    const over = await deliver(listener.url, { secret: SECRET });
+    expect(over.status).toBe(502);
+    expect(JSON.parse(over.body)).toMatchObject({ error: { code: 'app_answer_too_large' } });
+    target.setMode({ kind: 'answer', status: 200, body: 'y'.repeat(1024 * 1024) });
+    const exactly = await deliver(listener.url, { secret: SECRET });
+    expect([exactly.status, exactly.body.length]).toEqual([200, 1024 * 1024]);
+    expect(listener.events.map((e) => e.forwards[0]?.error?.kind ?? e.forwards[0]?.status)).toEqual(['too_large', 200]);
+  });
+
+  it("skips the app's 1xx answers and hands back its final headers, repeated ones included", async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+        res.setHeader('set-cookie', ['a=1', 'b=2']);
+        res.writeHead(201, { 'x-app': 'hints', 'content-type': 'text/plain' }).end('made');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+    const listener = await listen({ forward: [`http://127.0.0.1:${(server.address() as AddressInfo).port}/`] });
+    const answer = await deliver(listener.url, { secret: SECRET });
+    expect([answer.status, answer.body]).toEqual([201, 'made']);
+    expect(answer.headers.get('x-app')).toBe('hints');
+    expect(answer.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(listener.events[0]?.forwards).toEqual([expect.objectContaining({ status: 201, answered: true })]);
   });
 
   it('routes by pattern and sends each event to every matching target; the first one answers', async () => {
@@ -187,6 +219,24 @@ describe('limits and odd requests', () => {
     expect(listener.events[0]).toMatchObject({ event: 'test', payload: null, summary: '', verdict: { ok: true } });
     expect((await fetch(listener.url)).status).toBe(200);
     expect((await fetch(listener.url, { method: 'PUT', body: 'x' })).status).toBe(405);
+  });
+  it('answers 500 and logs when handling a delivery fails inside the listener, then keeps serving and closes', async () => {
+    const target = await app();
+    const errors: string[] = [];
+    let broken = true;
+    const clock = () => {
+      if (broken) throw new Error('the clock is broken');
+      return Date.now();
+    };
+    const listener = await listen({ forward: [target.url], now: clock, logger: { info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) } });
+    const failed = await deliver(listener.url, { secret: SECRET });
+    expect(failed.status).toBe(500);
+    expect(JSON.parse(failed.body)).toMatchObject({ error: { code: 'listener_error' } });
+    expect(errors).toEqual([expect.stringMatching(/^Internal error while handling POST \/: the clock is broken/)]);
+    broken = false;
+    expect((await deliver(listener.url, { secret: SECRET })).status).toBe(200);
+    await listener.close(); // nothing left in flight from the failed delivery
+    expect(listener.events).toHaveLength(1);
   });
 });
 
