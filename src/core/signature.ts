@@ -61,7 +61,7 @@ export function generateSecret(): string {
 
 /** X-V2K-Signature: lowercase hex HMAC-SHA256 of the exact bytes, keyed with the whole secret as UTF-8. */
 export function sign(payload: RawPayload, secret: string): string {
-  return createHmac('sha256', secret).update(payload).digest('hex');
+  return createHmac('sha256', v2kKey(secret)).update(payload).digest('hex');
 }
 
 export interface StandardSignOptions {
@@ -195,7 +195,7 @@ export function verify(options: VerifyOptions): VerifyResult {
     if (provided.length !== 64 || !HEX_64.test(provided)) {
       return fail('bad_signature', `X-V2K-Signature is not 64 hex characters (got ${describe(v2kSignature)}).`);
     }
-    const match = firstMatch(secrets, (secret) => createHmac('sha256', secret).update(body).digest('hex'), [provided]);
+    const match = firstMatch(secrets, (secret) => sign(body, secret), [provided]);
     if (match === -1) return fail('bad_signature', noMatchMessage('X-V2K-Signature'));
     schemes.push('v2k');
     secretIndex ??= match;
@@ -244,17 +244,29 @@ function equalAscii(a: string, b: string): boolean {
   return timingSafeEqual(pair[0], pair[1]);
 }
 
-// A receiver verifies every delivery with the same few secrets: decode each once.
+// A receiver verifies every delivery with the same few secrets, and the dispatcher signs with
+// each webhook's: turn each secret into a key object once. Node's HMAC starts faster from a key
+// object than from a string it must encode on every call (about 8 % per HMAC, measured alone).
+const KEY_CACHE_SIZE = 1024;
+const v2kKeys = new Map<string, KeyObject>();
 const standardKeys = new Map<string, KeyObject>();
-const STANDARD_KEY_CACHE_SIZE = 64;
 
+/** X-V2K-Signature's key: the whole secret as UTF-8. */
+function v2kKey(secret: string): KeyObject {
+  return cachedKey(v2kKeys, secret, () => Buffer.from(secret, 'utf8'));
+}
+
+/** Standard Webhooks' key: the bytes the base64 after `whsec_` encodes. */
 function standardKey(secret: string): KeyObject {
-  let key = standardKeys.get(secret);
+  return cachedKey(standardKeys, secret, () => Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64'));
+}
+
+function cachedKey(cache: Map<string, KeyObject>, secret: string, bytes: () => Buffer): KeyObject {
+  let key = cache.get(secret);
   if (key === undefined) {
-    const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-    key = createSecretKey(Buffer.from(encoded, 'base64'));
-    if (standardKeys.size >= STANDARD_KEY_CACHE_SIZE) standardKeys.clear();
-    standardKeys.set(secret, key);
+    key = createSecretKey(bytes());
+    if (cache.size >= KEY_CACHE_SIZE) cache.clear();
+    cache.set(secret, key);
   }
   return key;
 }
