@@ -59,8 +59,8 @@ export function createWorker(options: WorkerOptions) {
   const windowMs = scaled(RATE_WINDOW_MS, timeScale);
   const leaseMs = leaseDuration(timeScale);
   const rate = createRateWindow(options.rateLimit, windowMs);
-  const sender = createSender({ timeoutMs, connections: concurrency });
   const shutdown = new AbortController();
+  const sender = createSender({ timeoutMs, connections: concurrency, signal: shutdown.signal });
   const inFlight = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
@@ -162,7 +162,7 @@ export function createWorker(options: WorkerOptions) {
     });
     let result: SendResult;
     try {
-      result = await sender.send({ url: delivery.url, headers, body: delivery.body, signal: shutdown.signal });
+      result = await sender.send({ url: delivery.url, headers, body: delivery.body });
     } catch (error) {
       // Stopping: the attempt did not finish, so it is not recorded; the delivery goes out again after a restart.
       safely(() => store.deliveries.release(delivery.id, token));
