@@ -17,10 +17,12 @@ export interface WebhookChanges {
   isActive?: boolean;
 }
 
-/** An active webhook as the accept path needs it: its id and its subscriptions, parsed. */
+/** An active webhook as the accept path needs it: its subscriptions, parsed, and where and how to send. */
 export interface ActiveWebhook {
   id: string;
   events: readonly string[];
+  url: string;
+  secret: string;
 }
 
 /** Webhooks of every user; deleted ones are kept (soft delete) so their deliveries stay readable. */
@@ -33,7 +35,7 @@ export function webhookQueries(db: Db, now: () => number) {
   const getForUser = db.prepare(`SELECT * FROM webhooks WHERE id = ? AND user_id = ? AND deleted_at IS NULL`);
   const getById = db.prepare(`SELECT * FROM webhooks WHERE id = ?`);
   const listAll = db.prepare(`SELECT * FROM webhooks WHERE deleted_at IS NULL ORDER BY seq`);
-  const activeForUser = db.prepare(`SELECT id, events FROM webhooks WHERE user_id = ? AND deleted_at IS NULL AND is_active = 1 ORDER BY seq`);
+  const activeForUser = db.prepare(`SELECT id, events, url, secret FROM webhooks WHERE user_id = ? AND deleted_at IS NULL AND is_active = 1 ORDER BY seq`);
   const softDelete = db.prepare(`UPDATE webhooks SET deleted_at = @now, is_active = 0, updated_at = @now WHERE id = @id`);
   const setSecret = db.prepare(`UPDATE webhooks SET secret = @secret, updated_at = @now WHERE id = @id`);
   const addFailure = db
@@ -45,8 +47,8 @@ export function webhookQueries(db: Db, now: () => number) {
   );
 
   // Every accepted event needs its user's active webhooks: they are kept here per user, and
-  // every write that can change which webhooks are active or what they subscribe to (and any
-  // rolled-back transaction, see the store) forgets them all.
+  // every write that can change which webhooks are active, what they subscribe to, their URL or
+  // their secret (and any rolled-back transaction, see the store) forgets them all.
   const active = new Map<string, readonly ActiveWebhook[]>();
   const forget = (): void => active.clear();
 
@@ -66,8 +68,8 @@ export function webhookQueries(db: Db, now: () => number) {
     activeForUser(userId: string): readonly ActiveWebhook[] {
       let found = active.get(userId);
       if (found === undefined) {
-        const rows = activeForUser.all(userId) as Array<{ id: string; events: string }>;
-        found = rows.map((row) => ({ id: row.id, events: JSON.parse(row.events) as string[] }));
+        const rows = activeForUser.all(userId) as Array<Pick<WebhookRow, 'id' | 'events' | 'url' | 'secret'>>;
+        found = rows.map((row) => ({ id: row.id, events: JSON.parse(row.events) as string[], url: row.url, secret: row.secret }));
         active.set(userId, found);
       }
       return found;
@@ -89,7 +91,10 @@ export function webhookQueries(db: Db, now: () => number) {
       forget();
       softDelete.run({ id, now: now() });
     },
-    setSecret: (id: string, secret: string): void => void setSecret.run({ id, secret, now: now() }),
+    setSecret(id: string, secret: string): void {
+      forget();
+      setSecret.run({ id, secret, now: now() });
+    },
     /** Adds one consecutive failure to an active webhook; the new count, or undefined when it is not active. */
     addFailure: (id: string): number | undefined => addFailure.get(id) as number | undefined,
     resetFailures: (id: string): void => void resetFailures.run(id),
