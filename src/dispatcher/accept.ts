@@ -12,7 +12,8 @@ export interface AcceptedEvent {
  * Throws a RangeError for data nested too deeply to serialize.
  */
 export function serializeEnvelope(type: DeliverableEvent, data: unknown, now: number): Buffer {
-  return Buffer.from(JSON.stringify({ event: type, timestamp: new Date(now).toISOString(), data }), 'utf8');
+  // The same bytes as JSON.stringify({ event, timestamp, data }), without building that object.
+  return Buffer.from(`{"event":${JSON.stringify(type)},"timestamp":"${new Date(now).toISOString()}","data":${JSON.stringify(data)}}`, 'utf8');
 }
 
 /**

@@ -46,9 +46,9 @@ export function deliveryQueries(db: Db, now: () => number) {
     FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
     WHERE d.lease_token = ? ORDER BY d.next_attempt_at, d.seq`);
   const finish = db.prepare(`
-    UPDATE deliveries SET status = @status, attempt_count = @attempts, next_attempt_at = NULL,
-      lease_token = NULL, lease_expires_at = NULL, updated_at = @now
-    WHERE id = @id AND lease_token = @token AND status = 'pending'`);
+    UPDATE deliveries SET status = ?, attempt_count = ?, next_attempt_at = NULL,
+      lease_token = NULL, lease_expires_at = NULL, updated_at = ?
+    WHERE id = ? AND lease_token = ? AND status = 'pending'`);
   const retry = db.prepare(`
     UPDATE deliveries SET attempt_count = @attempts, next_attempt_at = @at, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
     WHERE id = @id AND lease_token = @token AND status = 'pending'`);
@@ -94,7 +94,7 @@ export function deliveryQueries(db: Db, now: () => number) {
     },
     /** Ends a leased delivery: succeeded or failed. False when the lease was lost or it was cancelled meanwhile. */
     finish: (id: string, token: string, status: 'succeeded' | 'failed', attempts: number): boolean =>
-      finish.run({ id, token, status, attempts, now: now() }).changes > 0,
+      finish.run(status, attempts, now(), id, token).changes > 0,
     scheduleRetry: (id: string, token: string, attempts: number, at: number): boolean =>
       retry.run({ id, token, attempts, at, now: now() }).changes > 0,
     /** Puts a delivery back without an attempt (rate window full) until `at`. */
