@@ -83,6 +83,12 @@ export function createWorker(options: WorkerOptions) {
    */
   let quietUntil = 0;
 
+  /**
+   * Webhooks whose committed failure count is known to be 0: only this worker adds failures, so
+   * a success on one of these needs no write. Forgotten on every failure and every rolled-back record.
+   */
+  const noFailures = new Set<string>();
+
   /** Something becomes due at `at`: the queue must be looked at then. */
   function dueBy(at: number): void {
     if (at < quietUntil) quietUntil = at;
@@ -201,6 +207,7 @@ export function createWorker(options: WorkerOptions) {
       // Committed together with whatever else finished in this turn (store.commitSoon).
       info = await store.commitSoon(() => record(delivery, token, number, startedAt, result));
     } catch (error) {
+      noFailures.clear();
       options.onError(error);
       return;
     }
@@ -229,7 +236,10 @@ export function createWorker(options: WorkerOptions) {
     let webhookDisabled = false;
     if (ok) {
       outcome = store.deliveries.finish(delivery.id, token, 'succeeded', number) ? 'succeeded' : 'cancelled';
-      store.webhooks.resetFailures(delivery.webhook_id);
+      if (!noFailures.has(delivery.webhook_id)) {
+        store.webhooks.resetFailures(delivery.webhook_id);
+        noFailures.add(delivery.webhook_id);
+      }
     } else {
       const delay = retryDelayAfter(number, timeScale);
       if (delay === undefined) {
@@ -239,6 +249,7 @@ export function createWorker(options: WorkerOptions) {
         outcome = store.deliveries.scheduleRetry(delivery.id, token, number, nextAttemptAt) ? 'retrying' : 'cancelled';
         if (outcome === 'retrying') dueBy(nextAttemptAt);
       }
+      noFailures.delete(delivery.webhook_id);
       const failures = store.webhooks.addFailure(delivery.webhook_id);
       if (failures !== undefined && failures >= DISABLE_AFTER_FAILURES) {
         webhookDisabled = store.webhooks.disable(delivery.webhook_id, 'consecutive_failures');
