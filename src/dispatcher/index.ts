@@ -89,7 +89,7 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
         options.logger?.attempt?.(info);
       },
     });
-    const app: DispatcherContext = { store, now, wake: () => worker.wake(), settings };
+    const app: DispatcherContext = { store, now, wake: () => worker.wake(), handoff: worker, settings };
     const router = createRouter([
       ...healthRoutes(),
       ...webhookRoutes(app),

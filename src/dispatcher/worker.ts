@@ -13,7 +13,7 @@ import {
   scaled,
 } from './policy.js';
 import { createSender, type SendResult } from './sender.js';
-import { iso, type ClaimedDelivery, type Store } from './store/index.js';
+import { iso, type ClaimedDelivery, type Lease, type Store } from './store/index.js';
 
 /** One line of the dispatcher's log: an attempt and what became of its delivery. */
 export interface AttemptInfo {
@@ -49,6 +49,11 @@ export interface WorkerOptions {
 /** Longest sleep between two looks at the queue, whatever the clock says. */
 const MAX_IDLE_MS = 1_000;
 
+/** Slots of the worker promised to deliveries being stored by the accept path (see `reserve`). */
+export interface Reservation extends Lease {
+  count: number;
+}
+
 /**
  * The delivery engine: claims due deliveries under a lease, sends them signed, records each
  * attempt and its consequences in one short transaction (never held across the HTTP call).
@@ -59,8 +64,8 @@ export function createWorker(options: WorkerOptions) {
   const windowMs = scaled(RATE_WINDOW_MS, timeScale);
   const leaseMs = leaseDuration(timeScale);
   const rate = createRateWindow(options.rateLimit, windowMs);
-  const sender = createSender({ timeoutMs, connections: concurrency });
   const shutdown = new AbortController();
+  const sender = createSender({ timeoutMs, connections: concurrency, signal: shutdown.signal });
   const inFlight = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
@@ -68,6 +73,27 @@ export function createWorker(options: WorkerOptions) {
   let ticking = false;
   let again = false;
   let lastReclaim = 0;
+  /** Slots promised by reserve() whose deliveries are not committed yet. */
+  let reserved = 0;
+  /**
+   * Until this time the store holds no due delivery but those this worker has leased: the last
+   * look at the queue drained it, and everything that makes a delivery due since (an event
+   * queued, a retry, a deferral, a redelivery: wake) lowers it. While it holds, finished
+   * attempts need no look at the queue, and new events may skip it (reserve).
+   */
+  let quietUntil = 0;
+
+  /**
+   * Webhooks whose committed failure count is known to be 0: only this worker adds failures, so
+   * a success on one of these needs no write. Forgotten on every failure and every rolled-back record.
+   */
+  const noFailures = new Set<string>();
+
+  /** Something becomes due at `at`: the queue must be looked at then. */
+  function dueBy(at: number): void {
+    if (at < quietUntil) quietUntil = at;
+    schedule(at - now());
+  }
 
   function schedule(delayMs: number): void {
     if (!running) return;
@@ -89,6 +115,7 @@ export function createWorker(options: WorkerOptions) {
     tickQueued = true;
     setImmediate(() => {
       tickQueued = false;
+      if (now() < quietUntil) return; // nothing is due: the slot waits for a handoff or the timer
       tick();
     });
   }
@@ -119,32 +146,38 @@ export function createWorker(options: WorkerOptions) {
       store.deliveries.reclaimExpired();
       lastReclaim = current;
     }
-    const room = concurrency - inFlight.size;
+    const room = concurrency - inFlight.size - reserved;
     if (room <= 0) return; // a finishing attempt calls tick()
     const token = randomUUID();
     const claimed = store.deliveries.claimDue(room, token, current + leaseMs);
-    for (const delivery of claimed) {
-      const waitUntil = rate.take(delivery.webhook_id, current);
-      if (waitUntil !== undefined) {
-        store.deliveries.defer(delivery.id, token, waitUntil); // the window is full: wait, not a failure
-        continue;
-      }
-      const job = attempt(delivery, token, current)
-        .catch(options.onError)
-        .finally(() => {
-        inFlight.delete(job);
-        tickSoon();
-      });
-      inFlight.add(job);
-    }
+    for (const delivery of claimed) launch(delivery, token, current);
     if (claimed.length >= room) {
+      quietUntil = 0;
       again = true;
       return;
     }
     const next = store.deliveries.nextDueAt();
     const nextLease = store.deliveries.nextLeaseExpiry();
-    const wake = Math.min(next ?? Infinity, nextLease ?? Infinity) - now();
-    schedule(Math.min(MAX_IDLE_MS, Math.max(0, wake)));
+    const wakeAt = Math.min(next ?? Infinity, nextLease ?? Infinity);
+    quietUntil = Math.min(wakeAt, current + MAX_IDLE_MS);
+    schedule(Math.min(MAX_IDLE_MS, Math.max(0, wakeAt - now())));
+  }
+
+  /** Starts the attempt of a leased delivery, or puts it back until the rate window has room. */
+  function launch(delivery: ClaimedDelivery, token: string, current: number): void {
+    const waitUntil = rate.take(delivery.webhook_id, current);
+    if (waitUntil !== undefined) {
+      store.deliveries.defer(delivery.id, token, waitUntil); // the window is full: wait, not a failure
+      dueBy(waitUntil);
+      return;
+    }
+    const job = attempt(delivery, token, current)
+      .catch(options.onError)
+      .finally(() => {
+        inFlight.delete(job);
+        tickSoon();
+      });
+    inFlight.add(job);
   }
 
   /** `startedAt` is the time the rate window counted this attempt at. */
@@ -162,7 +195,7 @@ export function createWorker(options: WorkerOptions) {
     });
     let result: SendResult;
     try {
-      result = await sender.send({ url: delivery.url, headers, body: delivery.body, signal: shutdown.signal });
+      result = await sender.send({ url: delivery.url, headers, body: delivery.body });
     } catch (error) {
       // Stopping: the attempt did not finish, so it is not recorded; the delivery goes out again after a restart.
       safely(() => store.deliveries.release(delivery.id, token));
@@ -174,6 +207,7 @@ export function createWorker(options: WorkerOptions) {
       // Committed together with whatever else finished in this turn (store.commitSoon).
       info = await store.commitSoon(() => record(delivery, token, number, startedAt, result));
     } catch (error) {
+      noFailures.clear();
       options.onError(error);
       return;
     }
@@ -202,7 +236,10 @@ export function createWorker(options: WorkerOptions) {
     let webhookDisabled = false;
     if (ok) {
       outcome = store.deliveries.finish(delivery.id, token, 'succeeded', number) ? 'succeeded' : 'cancelled';
-      store.webhooks.resetFailures(delivery.webhook_id);
+      if (!noFailures.has(delivery.webhook_id)) {
+        store.webhooks.resetFailures(delivery.webhook_id);
+        noFailures.add(delivery.webhook_id);
+      }
     } else {
       const delay = retryDelayAfter(number, timeScale);
       if (delay === undefined) {
@@ -210,7 +247,9 @@ export function createWorker(options: WorkerOptions) {
       } else {
         nextAttemptAt = now() + delay;
         outcome = store.deliveries.scheduleRetry(delivery.id, token, number, nextAttemptAt) ? 'retrying' : 'cancelled';
+        if (outcome === 'retrying') dueBy(nextAttemptAt);
       }
+      noFailures.delete(delivery.webhook_id);
       const failures = store.webhooks.addFailure(delivery.webhook_id);
       if (failures !== undefined && failures >= DISABLE_AFTER_FAILURES) {
         webhookDisabled = store.webhooks.disable(delivery.webhook_id, 'consecutive_failures');
@@ -259,7 +298,39 @@ export function createWorker(options: WorkerOptions) {
       running = true;
       tick();
     },
+    /** Deliveries were queued (or made due) by someone else: look at the queue now. */
     wake(): void {
+      quietUntil = 0;
+      if (running) schedule(0);
+    },
+    /**
+     * The accept path asks for `count` slots for the deliveries of one event, inside the
+     * transaction that stores them. Granted only while nothing is waiting in the queue (they
+     * would overtake it) and there is room: the deliveries are then stored already leased with
+     * the answer, and handed over with `take` once committed, without a trip through the queue.
+     * Refused, they are queued as usual, and nothing queued later may skip ahead of them.
+     */
+    reserve(count: number): Reservation | undefined {
+      if (count === 0) return undefined;
+      const current = now();
+      if (running && current < quietUntil && count <= concurrency - inFlight.size - reserved) {
+        reserved += count;
+        return { token: randomUUID(), until: current + leaseMs, count };
+      }
+      quietUntil = 0;
+      return undefined;
+    },
+    /** The reserved deliveries are committed: send them. */
+    take(reservation: Reservation, deliveries: readonly ClaimedDelivery[]): void {
+      reserved -= reservation.count;
+      if (!running) return; // stopping: they stay leased in the store, and the next start releases them (as after a crash)
+      const current = now();
+      for (const delivery of deliveries) safely(() => launch(delivery, reservation.token, current));
+    },
+    /** The transaction that held a reservation failed: nothing was stored. */
+    cancel(reservation: Reservation): void {
+      reserved -= reservation.count;
+      quietUntil = 0;
       if (running) schedule(0);
     },
     /**

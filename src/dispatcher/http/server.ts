@@ -27,11 +27,11 @@ export function createApiServer({ router, authenticate, onError, requestTimeoutM
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'http://dispatcher.invalid');
+      const { pathname, query } = target(req.url ?? '/');
       const method = (req.method ?? 'GET').toUpperCase();
       const rawBody = await readBody(req, MAX_BODY_BYTES);
       refuseDuplicates(req);
-      const { route, params } = router.match(method, url.pathname);
+      const { route, params } = router.match(method, pathname);
       let user = '';
       if (route.auth === 'user') user = authorize(req.headers.authorization);
       let parsed: { value: unknown } | undefined;
@@ -39,7 +39,7 @@ export function createApiServer({ router, authenticate, onError, requestTimeoutM
         req,
         res,
         params,
-        query: url.searchParams,
+        query,
         user,
         rawBody,
         json: () => (parsed ??= { value: parseJson(req, rawBody) }).value,
@@ -76,15 +76,35 @@ export function createApiServer({ router, authenticate, onError, requestTimeoutM
   return server;
 }
 
+/** A plain path (letters, digits, `_`, `-`, `/`; no dot segment, escape or query) is its own pathname: no URL to parse. */
+const PLAIN_PATH = /^\/(?!\/)[\w\-/]*$/;
+
+function target(url: string): { pathname: string; query: URLSearchParams } {
+  if (PLAIN_PATH.test(url)) return { pathname: url, query: new URLSearchParams() };
+  const parsed = new URL(url, 'http://dispatcher.invalid');
+  return { pathname: parsed.pathname, query: parsed.searchParams };
+}
+
 /** Headers whose second copy would be silently dropped or merged by Node: a request that sends two is ambiguous. */
 const SINGLE_HEADERS = ['authorization', 'content-type', 'idempotency-key'] as const;
+const SINGLE_LENGTHS = new Set(SINGLE_HEADERS.map((name) => name.length));
 
+/** Read from the raw header list: `headersDistinct` builds an array for every header of every request. */
 function refuseDuplicates(req: IncomingMessage): void {
-  for (const name of SINGLE_HEADERS) {
-    if ((req.headersDistinct[name]?.length ?? 0) > 1) {
-      throw new HttpError(400, 'duplicate_header', `The ${name} header was sent more than once; send it once.`);
-    }
+  const raw = req.rawHeaders;
+  let seen: string[] | undefined;
+  let twice: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (!SINGLE_LENGTHS.has(name.length)) continue;
+    const lower = name.toLowerCase();
+    if (!(SINGLE_HEADERS as readonly string[]).includes(lower)) continue;
+    if (seen?.includes(lower)) (twice ??= new Set()).add(lower);
+    else (seen ??= []).push(lower);
   }
+  if (twice === undefined) return;
+  const name = SINGLE_HEADERS.find((single) => twice.has(single));
+  throw new HttpError(400, 'duplicate_header', `The ${name} header was sent more than once; send it once.`);
 }
 
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {

@@ -5,7 +5,7 @@ import type { AttemptRow } from './rows.js';
 export function attemptQueries(db: Db) {
   const insert = db.prepare(`
     INSERT INTO attempts (delivery_id, webhook_id, number, at, status_code, duration_ms, error, response_body)
-    VALUES (@delivery_id, @webhook_id, @number, @at, @status_code, @duration_ms, @error, @response_body)`);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const forDelivery = db.prepare(`SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number, seq`);
   const startedSince = db.prepare(`SELECT webhook_id, at FROM attempts WHERE at > ? ORDER BY at`);
   const failedRecent = db.prepare(`
@@ -14,7 +14,7 @@ export function attemptQueries(db: Db) {
     ORDER BY seq DESC LIMIT @limit`);
 
   return {
-    insert: (attempt: AttemptRow): void => void insert.run(attempt),
+    insert: (a: AttemptRow): void => void insert.run(a.delivery_id, a.webhook_id, a.number, a.at, a.status_code, a.duration_ms, a.error, a.response_body),
     /** Attempts of several deliveries at once, keyed by delivery id. */
     forDeliveries(ids: readonly string[]): Map<string, AttemptRow[]> {
       const byDelivery = new Map<string, AttemptRow[]>(ids.map((id) => [id, []]));

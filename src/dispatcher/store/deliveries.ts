@@ -14,6 +14,12 @@ export interface ClaimedDelivery {
   body: Buffer;
 }
 
+/** A claim made without the queue: the token and expiry the new deliveries are stored with. */
+export interface Lease {
+  token: string;
+  until: number;
+}
+
 const DELIVERY_COLUMNS = `d.id, d.webhook_id, d.event_id, e.type AS event_type, d.status, d.attempt_count, d.next_attempt_at, d.created_at`;
 
 /**
@@ -23,8 +29,8 @@ const DELIVERY_COLUMNS = `d.id, d.webhook_id, d.event_id, e.type AS event_type, 
  */
 export function deliveryQueries(db: Db, now: () => number) {
   const insert = db.prepare(`
-    INSERT INTO deliveries (id, webhook_id, event_id, status, next_attempt_at, created_at, updated_at)
-    VALUES (@id, @webhookId, @eventId, 'pending', @now, @now, @now)`);
+    INSERT INTO deliveries (id, webhook_id, event_id, status, next_attempt_at, lease_token, lease_expires_at, created_at, updated_at)
+    VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)`);
   const claimDue = db
     .prepare(`
       UPDATE deliveries SET lease_token = @token, lease_expires_at = @until, updated_at = @now
@@ -40,9 +46,9 @@ export function deliveryQueries(db: Db, now: () => number) {
     FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
     WHERE d.lease_token = ? ORDER BY d.next_attempt_at, d.seq`);
   const finish = db.prepare(`
-    UPDATE deliveries SET status = @status, attempt_count = @attempts, next_attempt_at = NULL,
-      lease_token = NULL, lease_expires_at = NULL, updated_at = @now
-    WHERE id = @id AND lease_token = @token AND status = 'pending'`);
+    UPDATE deliveries SET status = ?, attempt_count = ?, next_attempt_at = NULL,
+      lease_token = NULL, lease_expires_at = NULL, updated_at = ?
+    WHERE id = ? AND lease_token = ? AND status = 'pending'`);
   const retry = db.prepare(`
     UPDATE deliveries SET attempt_count = @attempts, next_attempt_at = @at, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
     WHERE id = @id AND lease_token = @token AND status = 'pending'`);
@@ -76,7 +82,11 @@ export function deliveryQueries(db: Db, now: () => number) {
   const countByStatus = db.prepare(`SELECT status, count(*) AS n FROM deliveries GROUP BY status`);
 
   return {
-    insert: (delivery: { id: string; webhookId: string; eventId: string }): void => void insert.run({ ...delivery, now: now() }),
+    /** A new pending delivery, due now; with `lease`, already claimed by the worker that will send it (handoff from the accept path). */
+    insert(delivery: { id: string; webhookId: string; eventId: string }, lease?: Lease): void {
+      const at = now();
+      insert.run(delivery.id, delivery.webhookId, delivery.eventId, at, lease?.token ?? null, lease?.until ?? null, at, at);
+    },
     /** Leases up to `limit` due deliveries of active webhooks, oldest first. */
     claimDue(limit: number, token: string, until: number): ClaimedDelivery[] {
       const ids = claimDue.all({ token, until, limit, now: now() });
@@ -84,7 +94,7 @@ export function deliveryQueries(db: Db, now: () => number) {
     },
     /** Ends a leased delivery: succeeded or failed. False when the lease was lost or it was cancelled meanwhile. */
     finish: (id: string, token: string, status: 'succeeded' | 'failed', attempts: number): boolean =>
-      finish.run({ id, token, status, attempts, now: now() }).changes > 0,
+      finish.run(status, attempts, now(), id, token).changes > 0,
     scheduleRetry: (id: string, token: string, attempts: number, at: number): boolean =>
       retry.run({ id, token, attempts, at, now: now() }).changes > 0,
     /** Puts a delivery back without an attempt (rate window full) until `at`. */

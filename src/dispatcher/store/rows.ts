@@ -40,8 +40,16 @@ export interface AttemptRow {
   response_body: string | null;
 }
 
+// The attempts started in one turn share their start time: one Date and one string for all of them.
+let lastMs = Number.NaN;
+let lastIso = '';
+
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 export function toWebhook(row: WebhookRow): Webhook {

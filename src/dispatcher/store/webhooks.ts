@@ -17,6 +17,14 @@ export interface WebhookChanges {
   isActive?: boolean;
 }
 
+/** An active webhook as the accept path needs it: its subscriptions, parsed, and where and how to send. */
+export interface ActiveWebhook {
+  id: string;
+  events: readonly string[];
+  url: string;
+  secret: string;
+}
+
 /** Webhooks of every user; deleted ones are kept (soft delete) so their deliveries stay readable. */
 export function webhookQueries(db: Db, now: () => number) {
   const insert = db.prepare(`
@@ -27,7 +35,7 @@ export function webhookQueries(db: Db, now: () => number) {
   const getForUser = db.prepare(`SELECT * FROM webhooks WHERE id = ? AND user_id = ? AND deleted_at IS NULL`);
   const getById = db.prepare(`SELECT * FROM webhooks WHERE id = ?`);
   const listAll = db.prepare(`SELECT * FROM webhooks WHERE deleted_at IS NULL ORDER BY seq`);
-  const activeForUser = db.prepare(`SELECT * FROM webhooks WHERE user_id = ? AND deleted_at IS NULL AND is_active = 1 ORDER BY seq`);
+  const activeForUser = db.prepare(`SELECT id, events, url, secret FROM webhooks WHERE user_id = ? AND deleted_at IS NULL AND is_active = 1 ORDER BY seq`);
   const softDelete = db.prepare(`UPDATE webhooks SET deleted_at = @now, is_active = 0, updated_at = @now WHERE id = @id`);
   const setSecret = db.prepare(`UPDATE webhooks SET secret = @secret, updated_at = @now WHERE id = @id`);
   const addFailure = db
@@ -38,8 +46,15 @@ export function webhookQueries(db: Db, now: () => number) {
     `UPDATE webhooks SET is_active = 0, disabled_reason = @reason, updated_at = @now WHERE id = @id AND is_active = 1`,
   );
 
+  // Every accepted event needs its user's active webhooks: they are kept here per user, and
+  // every write that can change which webhooks are active, what they subscribe to, their URL or
+  // their secret (and any rolled-back transaction, see the store) forgets them all.
+  const active = new Map<string, readonly ActiveWebhook[]>();
+  const forget = (): void => active.clear();
+
   return {
     insert(webhook: NewWebhook): WebhookRow {
+      forget();
       insert.run({ ...webhook, events: JSON.stringify(webhook.events), now: now() });
       return getById.get(webhook.id) as WebhookRow;
     },
@@ -49,8 +64,20 @@ export function webhookQueries(db: Db, now: () => number) {
     getForUser: (id: string, userId: string): WebhookRow | undefined => getForUser.get(id, userId) as WebhookRow | undefined,
     getById: (id: string): WebhookRow | undefined => getById.get(id) as WebhookRow | undefined,
     listAll: (): WebhookRow[] => listAll.all() as WebhookRow[],
-    activeForUser: (userId: string): WebhookRow[] => activeForUser.all(userId) as WebhookRow[],
+    /** The user's active webhooks, oldest first. */
+    activeForUser(userId: string): readonly ActiveWebhook[] {
+      let found = active.get(userId);
+      if (found === undefined) {
+        const rows = activeForUser.all(userId) as Array<Pick<WebhookRow, 'id' | 'events' | 'url' | 'secret'>>;
+        found = rows.map((row) => ({ id: row.id, events: JSON.parse(row.events) as string[], url: row.url, secret: row.secret }));
+        active.set(userId, found);
+      }
+      return found;
+    },
+    /** Drops what activeForUser keeps; the store calls it when a transaction rolls back. */
+    forget,
     update(id: string, changes: WebhookChanges): void {
+      forget();
       const sets: string[] = ['updated_at = @now'];
       const params: Record<string, unknown> = { id, now: now() };
       if (changes.url !== undefined) (sets.push('url = @url'), (params.url = changes.url));
@@ -60,13 +87,22 @@ export function webhookQueries(db: Db, now: () => number) {
       if (changes.isActive === false) sets.push('is_active = 0', 'disabled_reason = NULL');
       db.prepare(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = @id`).run(params);
     },
-    softDelete: (id: string): void => void softDelete.run({ id, now: now() }),
-    setSecret: (id: string, secret: string): void => void setSecret.run({ id, secret, now: now() }),
+    softDelete(id: string): void {
+      forget();
+      softDelete.run({ id, now: now() });
+    },
+    setSecret(id: string, secret: string): void {
+      forget();
+      setSecret.run({ id, secret, now: now() });
+    },
     /** Adds one consecutive failure to an active webhook; the new count, or undefined when it is not active. */
     addFailure: (id: string): number | undefined => addFailure.get(id) as number | undefined,
     resetFailures: (id: string): void => void resetFailures.run(id),
     /** True when this call disabled it (it was active). */
-    disable: (id: string, reason: string | null): boolean => disable.run({ id, reason, now: now() }).changes > 0,
+    disable(id: string, reason: string | null): boolean {
+      forget();
+      return disable.run({ id, reason, now: now() }).changes > 0;
+    },
   };
 }
 

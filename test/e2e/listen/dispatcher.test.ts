@@ -80,8 +80,16 @@ describe('listen with the real dispatcher', () => {
     ]);
     expect(rest.received.map((r) => r.event).sort()).toEqual([...EVENT_TYPES].sort());
     expect([...trades.received, ...rest.received].every((r) => r.verified === true)).toBe(true);
-    // The bytes the listener got (recorded raw) are the bytes the app got.
-    const recorded = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { body: string; headers: Record<string, string> });
+    // The bytes the listener got (recorded raw) are the bytes the app got. The record file is
+    // written through a stream: its last lines may still be on their way when the apps have it all.
+    const recordedLines = async (): Promise<string[]> => {
+      for (let i = 0; ; i++) {
+        const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+        if (lines.length >= EVENT_TYPES.length || i === 200) return lines;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    };
+    const recorded = (await recordedLines()).map((l) => JSON.parse(l) as { body: string; headers: Record<string, string> });
     for (const r of rest.received) {
       const same = recorded.find((line) => line.headers['x-v2k-delivery'] === r.headers['x-v2k-delivery']);
       expect(same && Buffer.from(same.body, 'utf8').equals(r.body)).toBe(true);

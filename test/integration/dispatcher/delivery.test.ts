@@ -40,4 +40,21 @@ describe('signed delivery (SPEC §2)', () => {
     expect(envelope.data).toMatchObject({ userId: 'user_dev', note: 'ünïcödé ✓' });
     expect(request!.body.toString('utf8')).toBe(JSON.stringify(envelope));
   });
+
+  it('sends one webhook its deliveries in the order the events were accepted, whether they went straight to the worker or queued', async () => {
+    // One attempt at a time: while it is in flight, new events queue; once the queue drains, the next is handed over directly.
+    const h = await startHarness({ concurrency: 1, rateLimit: 0 });
+    const receiver = await h.receiver({ status: 200, delayMs: 5 });
+    await h.createWebhook(receiver.url, ['trade.completed']);
+    const accepted: string[] = [];
+    for (let wave = 0; wave < 4; wave++) {
+      const answers = await Promise.all(Array.from({ length: 5 }, () => h.emit('trade.completed')));
+      accepted.push(...answers.map((a) => a.body.id as string));
+      await receiver.waitForCount(wave * 5 + 1);
+    }
+    await receiver.waitForCount(20);
+    const sent = receiver.requests.map((r) => r.headers['x-v2k-event-id']);
+    expect(sent).toEqual([...accepted].sort()); // event ids sort in the order they were stored
+    expect(h.attempts.every((a) => a.attempt === 1 && a.outcome === 'succeeded')).toBe(true);
+  });
 });

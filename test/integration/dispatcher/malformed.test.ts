@@ -158,4 +158,42 @@ describe('malformed requests: a 4xx with the error body, and the server keeps se
     expect((await h.api('GET', '/healthz')).body).toEqual({ ok: true });
     expect((await h.api('GET', '/api/webhooks')).body.data).toEqual([]);
   });
+
+  it('refuses a header sent twice (in any case) with duplicate_header, and routes escaped, dotted and query paths as before', async () => {
+    const h = await startHarness();
+    const { port } = new URL(h.dispatcher.url);
+    const { connect } = await import('node:net');
+    const event = JSON.stringify({ event: 'trade.failed', data: sampleData('trade.failed') });
+    const raw = (path: string, headers: Array<[string, string]>, body = ''): Promise<{ status: number; body: any }> => // eslint-disable-line @typescript-eslint/no-explicit-any
+      new Promise((resolve, reject) => {
+        const lines = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`];
+        for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+        let answer = '';
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`));
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [head = '', text = ''] = answer.split('\r\n\r\n');
+          resolve({ status: Number(head.split(' ')[1]), body: text ? JSON.parse(text) : undefined });
+        });
+      });
+    const auth: [string, string] = ['Authorization', `Bearer ${h.key}`];
+    const json: [string, string] = ['Content-Type', 'application/json'];
+    const twice: Array<[string, Array<[string, string]>]> = [
+      ['authorization', [auth, ['authorization', `Bearer ${h.key}`], json]],
+      ['content-type', [auth, json, ['CONTENT-TYPE', 'application/json']]],
+      ['idempotency-key', [auth, json, ['Idempotency-Key', 'k1'], ['idempotency-key', 'k2']]],
+      ['authorization', [auth, json, json, auth]], // two headers twice: named in a fixed order
+    ];
+    for (const [name, headers] of twice) {
+      const res = await raw('/api/events', headers, event);
+      expect(res.status, name).toBe(400);
+      expect(res.body.error, name).toEqual({ code: 'duplicate_header', message: `The ${name} header was sent more than once; send it once.` });
+    }
+    // Paths that are not plain still go through URL parsing: dot segments, escapes, a query, a trailing slash.
+    for (const path of ['/api/events/', '/api/webhooks/../events', '/api/events?x=1']) {
+      expect((await raw(path, [auth, json], event)).status, path).toBe(202);
+    }
+    for (const path of ['//api/events', '/api/%65vents']) expect((await raw(path, [auth, json], event)).status, path).toBe(404);
+  });
 });

@@ -112,4 +112,29 @@ describe('retries and auto-disable (SPEC §4), under --time-scale', () => {
     expect(receiver.requests).toHaveLength(15);
     expect((await h.api('GET', `/api/webhooks/${webhook.id}`)).body.disabledReason).toBe('consecutive_failures');
   });
+
+  it('resets the count on a success after failures, even when an earlier success had already reset it', async () => {
+    const h = await startHarness({ timeScale: 0.01 });
+    const receiver = await h.receiver({ status: 200 });
+    const webhook = await h.createWebhook(receiver.url);
+    const failedCount = (): number => h.attempts.filter((a) => a.outcome === 'failed').length;
+    const succeededCount = (): number => h.attempts.filter((a) => a.outcome === 'succeeded').length;
+
+    await h.emit('trade.completed'); // a success while the count is already 0
+    await h.waitForAttempts(() => succeededCount() === 1);
+    receiver.respond({ status: 500 });
+    await h.emit('trade.completed'); // 4 failures
+    await h.waitForAttempts(() => failedCount() === 1);
+    receiver.respond({ status: 200 });
+    await h.emit('trade.completed'); // this success must bring the count back to 0
+    await h.waitForAttempts(() => succeededCount() === 2);
+    receiver.respond({ status: 500 });
+    for (let i = 2; i <= 3; i++) {
+      await h.emit('trade.completed'); // 8 more failures: 12 in all, but only 8 in a row
+      await h.waitForAttempts(() => failedCount() === i);
+    }
+    expect(receiver.requests).toHaveLength(14);
+    expect(h.attempts.some((a) => a.webhookDisabled)).toBe(false);
+    expect((await h.api('GET', `/api/webhooks/${webhook.id}`)).body.isActive).toBe(true);
+  });
 });

@@ -76,4 +76,44 @@ describe('delivery queue and leases', () => {
     expect(store.webhooks.getById('wh_1')).toMatchObject({ is_active: 1, disabled_reason: null, consecutive_failures: 0 });
     store.close();
   });
+
+  it("keeps each user's active webhooks for the accept path, and forgets them on every change and on a rollback", async () => {
+    const { store } = setup();
+    const active = (): Array<{ id: string; events: readonly string[] }> => store.webhooks.activeForUser('u').map((w) => ({ ...w }));
+    expect(active()).toEqual([{ id: 'wh_1', events: ['*'], url: 'http://127.0.0.1:1/', secret: 'whsec_x' }]);
+    store.webhooks.setSecret('wh_1', 'whsec_rotated');
+    store.webhooks.update('wh_1', { url: 'http://127.0.0.1:3/' });
+    expect(active()).toEqual([{ id: 'wh_1', events: ['*'], url: 'http://127.0.0.1:3/', secret: 'whsec_rotated' }]);
+    store.webhooks.insert({ id: 'wh_2', userId: 'u', url: 'http://127.0.0.1:2/', events: ['trade.failed'], description: null, secret: 'whsec_y' });
+    expect(active().map((w) => w.id)).toEqual(['wh_1', 'wh_2']);
+    store.webhooks.update('wh_2', { events: ['alert.triggered'] });
+    expect(active()[1]).toMatchObject({ id: 'wh_2', events: ['alert.triggered'] });
+    store.webhooks.disable('wh_1', 'consecutive_failures');
+    expect(active().map((w) => w.id)).toEqual(['wh_2']);
+    store.webhooks.update('wh_1', { isActive: true });
+    expect(active().map((w) => w.id)).toEqual(['wh_1', 'wh_2']);
+    store.webhooks.softDelete('wh_2');
+    expect(active().map((w) => w.id)).toEqual(['wh_1']);
+
+    // A write that is rolled back, read inside its transaction, must not stay remembered.
+    expect(() =>
+      store.transaction(() => {
+        store.webhooks.disable('wh_1', null);
+        expect(store.webhooks.activeForUser('u')).toEqual([]);
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expect(active().map((w) => w.id)).toEqual(['wh_1']);
+    // The same inside a group commit: the write that threw rolls back alone, its neighbour commits.
+    const failed = store.commitSoon(() => {
+      store.webhooks.disable('wh_1', null);
+      expect(store.webhooks.activeForUser('u')).toEqual([]);
+      throw new Error('rolled back');
+    });
+    const read = store.commitSoon(() => store.webhooks.activeForUser('u').map((w) => w.id));
+    await expect(failed).rejects.toThrow('rolled back');
+    expect(await read).toEqual(['wh_1']);
+    expect(active().map((w) => w.id)).toEqual(['wh_1']);
+    store.close();
+  });
 });
