@@ -1,6 +1,6 @@
 import type { DeliverableEvent } from '../core/events.js';
 import { newId } from '../core/ids.js';
-import type { Lease, Store } from './store/index.js';
+import type { ClaimedDelivery, Lease, Store } from './store/index.js';
 
 export interface AcceptedEvent {
   eventId: string;
@@ -34,4 +34,16 @@ export function insertEvent(
     return id;
   });
   return { eventId, deliveryIds };
+}
+
+/**
+ * Of the deliveries an accept handed to the worker, those that may still go out now that the
+ * group commit is done: a write later in the same batch may have disabled a webhook and
+ * cancelled its pending deliveries (the worker recording a 10th failure in a row), and a
+ * cancelled delivery is never sent.
+ */
+export function stillActive(store: Store, userId: string, deliveries: readonly ClaimedDelivery[]): ClaimedDelivery[] {
+  if (deliveries.length === 0) return [];
+  const active = store.webhooks.activeForUser(userId); // cached; every webhook write clears it
+  return deliveries.filter((delivery) => active.some((webhook) => webhook.id === delivery.webhook_id));
 }

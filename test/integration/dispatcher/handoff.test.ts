@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { insertEvent, serializeEnvelope } from '../../../src/dispatcher/accept.js';
+import { insertEvent, serializeEnvelope, stillActive } from '../../../src/dispatcher/accept.js';
 import { createStore, type ClaimedDelivery } from '../../../src/dispatcher/store/index.js';
 import { createWorker, type AttemptInfo } from '../../../src/dispatcher/worker.js';
 import { startReceiver, type Receiver } from '../../helpers/receiver.js';
@@ -85,5 +85,37 @@ describe('handoff from the accept path to the worker', () => {
     expect(receiver.requests.map((r) => r.headers['x-v2k-event-id'])).toEqual([a.eventId, b.eventId]);
     await until(() => attempts.length === 2, 'the second attempt recorded');
     expect(attempts.map((x) => [x.eventId, x.outcome])).toEqual([[a.eventId, 'succeeded'], [b.eventId, 'succeeded']]);
+  });
+
+  it('does not send a handed delivery whose webhook was disabled later in the same group commit', async () => {
+    const receiver = await startReceiver();
+    closing.push(() => receiver.close());
+    const { store, claimed } = await setup(receiver);
+    const other = store.webhooks.insert({ id: 'wh_2', userId: 'u', url: receiver.url, events: ['*'], description: null, secret: 'whsec_y' });
+    const attempts: AttemptInfo[] = [];
+    const w = createWorker({ store, now: Date.now, timeScale: 0.01, rateLimit: 0, concurrency: 2, onAttempt: (a) => attempts.push(a), onError: (e) => { throw e; } });
+    closing.push(() => w.stop(0));
+    w.start();
+    const body = serializeEnvelope('trade.failed', { tradeId: 't', userId: 'u', reason: 'r' }, Date.now());
+    // One batch: the accept first, then what the worker records on wh_1's 10th failure in a row.
+    const reservation = w.reserve(2)!;
+    expect(reservation).toBeDefined();
+    const accepted = store.commitSoon(() => insertEvent(store, { userId: 'u', type: 'trade.failed', body, webhookIds: ['wh_1', other.id], lease: reservation }));
+    const disabled = store.commitSoon(() => {
+      store.webhooks.disable('wh_1', 'consecutive_failures');
+      store.deliveries.cancelPending('wh_1');
+    });
+    const event = await accepted;
+    await disabled;
+    const handed = [claimed(event.deliveryIds[0]!, event.eventId), { ...claimed(event.deliveryIds[1]!, event.eventId), webhook_id: other.id }];
+
+    const sendable = stillActive(store, 'u', handed);
+    expect(sendable.map((d) => d.webhook_id)).toEqual([other.id]);
+    w.take(reservation, sendable);
+    await until(() => attempts.length === 1, 'the attempt of the webhook still active');
+    await sleep(50);
+    expect(receiver.requests).toHaveLength(1);
+    expect(attempts.map((a) => [a.webhookId, a.outcome])).toEqual([[other.id, 'succeeded']]);
+    expect(store.deliveries.getForWebhook(event.deliveryIds[0]!, 'wh_1')?.status).toBe('cancelled');
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EmitEventAnswer } from '../../../core/api-types.js';
 import { subscribes, validateEventData, type DeliverableEvent } from '../../../core/events.js';
-import { insertEvent, serializeEnvelope } from '../../accept.js';
+import { insertEvent, serializeEnvelope, stillActive } from '../../accept.js';
 import type { ActiveWebhook, ClaimedDelivery } from '../../store/index.js';
 import type { Reservation } from '../../worker.js';
 import type { DispatcherContext } from '../../context.js';
@@ -68,7 +68,7 @@ export function eventRoutes(app: DispatcherContext): Route[] {
           if (reservation) app.handoff.cancel(reservation);
           throw error;
         }
-        if (reservation) app.handoff.take(reservation, handed);
+        if (reservation) app.handoff.take(reservation, stillActive(store, req.user, handed));
         else if (queued) app.wake();
         return { status: answer.status, json: answer.json, headers: answer.replayed ? REPLAYED : {} };
       },
