@@ -37,11 +37,18 @@ export function createSender({ timeoutMs, connections, signal }: { timeoutMs: nu
   return {
     send({ url, headers, body }) {
       if (signal.aborted) return Promise.reject(signal.reason);
-      const { origin, path } = target(url);
+      let parts: { origin: string; path: string };
+      try {
+        parts = target(url);
+      } catch (error) {
+        // A failed attempt, recorded as one: a rejection would mean "stopping" to the worker,
+        // which would put the delivery back and claim it again at once, for ever.
+        return Promise.resolve({ statusCode: null, error: `invalid URL (${error instanceof Error ? error.message : String(error)})`, responseBody: null, durationMs: 0 });
+      }
       return new Promise<SendResult>((resolve, reject) => {
         const attempt = new Attempt(timeout, resolve, reject, () => inFlight.delete(attempt));
         inFlight.add(attempt);
-        agent.dispatch({ origin, path, method: 'POST', headers, body, headersTimeout: timeout, bodyTimeout: timeout }, attempt);
+        agent.dispatch({ origin: parts.origin, path: parts.path, method: 'POST', headers, body, headersTimeout: timeout, bodyTimeout: timeout }, attempt);
       });
     },
     close: () => agent.close(),
@@ -93,6 +100,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(_controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx (103 Early Hints…): the answer is still to come
     this.statusCode = statusCode;
     if (statusCode >= 300 && statusCode < 400) {
       const location = headers.location;
