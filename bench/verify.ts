@@ -73,9 +73,22 @@ export async function measureVerify({ ms, rounds }: { ms: number; rounds: number
   for (const name of competitors) {
     rows.push(row({ measure: `verify(): ${name}`, ours: medians[name] ?? Number.NaN, baseline: fastestOps, baselineName: fastest, unit: 'ops/s', target: '' }));
   }
-  for (const name of ['ours: X-V2K-Signature', 'ours: Standard Webhooks headers']) {
+  // Against the libraries doing the same scheme too: octokit and stripe check a cheaper one.
+  const sameScheme: Record<string, string[]> = { 'ours: X-V2K-Signature': ['@octokit/webhooks-methods', 'stripe'], 'ours: Standard Webhooks headers': ['svix', 'standardwebhooks'] };
+  for (const [name, peers] of Object.entries(sameScheme)) {
+    const peer = peers.reduce((best, p) => ((medians[p] ?? 0) > (medians[best] ?? 0) ? p : best));
+    const ours = medians[name] ?? Number.NaN;
     rows.push(
-      row({ measure: `verify(): ${name}`, ours: medians[name] ?? Number.NaN, baseline: fastestOps, baselineName: fastest, unit: 'ops/s', target: '≥ 1.0×', check: (ratio) => ratio >= 1 }),
+      row({
+        measure: `verify(): ${name}`,
+        ours,
+        baseline: fastestOps,
+        baselineName: fastest,
+        unit: 'ops/s',
+        target: '≥ 1.0×',
+        check: (ratio) => ratio >= 1,
+        note: `${(ours / (medians[peer] ?? Number.NaN)).toFixed(2)}× ${peer}, the fastest library checking the same scheme`,
+      }),
     );
   }
   rows.push(
