@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { UsageError, V2kError } from '../core/errors.js';
 import { HEADER } from '../core/signature.js';
+import { isoTime } from '../core/time.js';
 import { createForwarder, type ForwardAnswer } from './forwarder.js';
 import { answerHeaders, forwardableHeaders, headerRecord } from './headers.js';
 import { createRecorder, encodeBody, type Recorder } from './recorder.js';
@@ -255,17 +256,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-// Deliveries arrive many to a millisecond under load: format each millisecond's time once.
-let lastMs = Number.NaN;
-let lastIso = '';
-function isoTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
-  }
-  return lastIso;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -1,5 +1,6 @@
 import type { Attempt, Delivery, DeliveryStatus, Webhook } from '../../core/api-types.js';
 import type { DeliverableEvent, EventSubscription } from '../../core/events.js';
+import { isoTime } from '../../core/time.js';
 
 /** Rows as SQLite holds them, and their API shapes (SPEC §3). */
 
@@ -40,17 +41,8 @@ export interface AttemptRow {
   response_body: string | null;
 }
 
-// The attempts started in one turn share their start time: one Date and one string for all of them.
-let lastMs = Number.NaN;
-let lastIso = '';
-
-export function iso(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
-  }
-  return lastIso;
-}
+/** Times in API answers: ISO 8601, each millisecond formatted once. */
+export const iso = isoTime;
 
 export function toWebhook(row: WebhookRow): Webhook {
   return {
