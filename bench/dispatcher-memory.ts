@@ -18,7 +18,12 @@ export async function measureDispatcherMemory({ pending }: { pending: number }):
   const idle = await rssBytes(pid);
   const api = new Pool(dispatcher.url, { connections: 16 });
   const headers = { authorization: `Bearer ${dispatcher.apiKey}`, 'content-type': 'application/json' };
-  const created = await api.request({ path: '/api/webhooks', method: 'POST', headers, body: JSON.stringify({ url: `http://127.0.0.1:${String(receiver.ready.port)}/`, events: ['*'] }) });
+  const created = await api.request({
+    path: '/api/webhooks',
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ url: `http://127.0.0.1:${String(receiver.ready.port)}/`, events: ['*'] }),
+  });
   await created.body.dump();
   const body = JSON.stringify({ event: 'trade.completed', data: EVENT_CATALOG['trade.completed'].sample.data });
 

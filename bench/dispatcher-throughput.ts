@@ -19,7 +19,15 @@ function cpuMicros(pid: number | undefined): number {
 }
 
 /** POSTs `count` requests with `parallel` in flight; resolves when all were answered. */
-async function post(pool: Pool, path: string, headers: Record<string, string>, body: string, count: number, parallel: number, expect: number): Promise<void> {
+async function post(
+  pool: Pool,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  count: number,
+  parallel: number,
+  expect: number,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
@@ -60,13 +68,32 @@ export async function measureDispatcherThroughput({ events }: { events: number }
   const url = `http://127.0.0.1:${port}`;
   const apiKey = 'v2k_bench_key';
   const dispatcher = await spawnToFile(
-    [BIN, 'dispatcher', '--port', String(port), '--json', '--db', join(dir, 'dispatcher.db'), '--rate-limit', '0', '--concurrency', String(CONCURRENCY), '--api-key', `${apiKey}:user_bench`],
+    [
+      BIN,
+      'dispatcher',
+      '--port',
+      String(port),
+      '--json',
+      '--db',
+      join(dir, 'dispatcher.db'),
+      '--rate-limit',
+      '0',
+      '--concurrency',
+      String(CONCURRENCY),
+      '--api-key',
+      `${apiKey}:user_bench`,
+    ],
     join(dir, 'dispatcher.jsonl'),
     `${url}/healthz`,
   );
   const api = new Pool(url, { connections: 32 });
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
-  const created = await api.request({ path: '/api/webhooks', method: 'POST', headers, body: JSON.stringify({ url: `http://127.0.0.1:${String(receiver.ready.port)}/`, events: ['*'] }) });
+  const created = await api.request({
+    path: '/api/webhooks',
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ url: `http://127.0.0.1:${String(receiver.ready.port)}/`, events: ['*'] }),
+  });
   await created.body.dump();
   const done = receiver.next((line) => line.done === true);
   const cpuBefore = cpuMicros(dispatcher.process.pid);
@@ -77,7 +104,9 @@ export async function measureDispatcherThroughput({ events }: { events: number }
   const cpuPerEvent = (cpuMicros(dispatcher.process.pid) - cpuBefore) / events;
   await api.close();
   await Promise.all([dispatcher.stop(), receiver.stop()]);
-  const logged = readFileSync(join(dir, 'dispatcher.jsonl'), 'utf8').split('\n').filter((line) => line.startsWith('{"type":"attempt"')).length;
+  const logged = readFileSync(join(dir, 'dispatcher.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{"type":"attempt"')).length;
   rmSync(dir, { recursive: true, force: true });
   if (logged < events) throw new Error(`the dispatcher logged ${logged} attempts for ${events} events`);
 

@@ -23,7 +23,10 @@ process.on('exit', () => {
 });
 
 /** Starts `node` with `args` and waits for its first JSON line on stdout. */
-export async function spawnJson(args: string[], options: { stdout?: string; env?: Record<string, string> } = {}): Promise<Child> {
+export async function spawnJson(
+  args: string[],
+  options: { stdout?: string; env?: Record<string, string> } = {},
+): Promise<Child> {
   const child = execa(process.execPath, args, {
     reject: false,
     stdin: 'ignore',
@@ -32,7 +35,10 @@ export async function spawnJson(args: string[], options: { stdout?: string; env?
     env: { NODE_PATH: NODE_MODULES, NO_COLOR: '1', ...options.env },
   });
   children.add(child);
-  const waiters = new Set<{ match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }>();
+  const waiters = new Set<{
+    match: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }>();
   let first: ((line: Record<string, unknown>) => void) | undefined;
   const readyLine = new Promise<Record<string, unknown>>((resolve) => (first = resolve));
   createInterface({ input: child.stdout! }).on('line', (text) => {
@@ -154,9 +160,16 @@ export async function freePort(): Promise<number> {
  * as a shell's `> file` gives it) and waits until `url` answers. Not through execa's `{ file }`,
  * which buffers in this process and ends the child past its 100 MB maxBuffer.
  */
-export async function spawnToFile(args: string[], file: string, url: string): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
+export async function spawnToFile(
+  args: string[],
+  file: string,
+  url: string,
+): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
   const fd = openSync(file, 'w', 0o600);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', fd, 'inherit'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   closeSync(fd);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   spawned.add(child);

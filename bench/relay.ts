@@ -18,7 +18,12 @@ interface Load {
 async function load(url: string, headers: Record<string, string>, body: string, seconds: number): Promise<Load> {
   const result = await autocannon({ url, method: 'POST', headers, body, connections: 32, duration: seconds });
   const detail = `status ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors, ${result.timeouts} timeouts`;
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors + result.timeouts, detail };
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors + result.timeouts,
+    detail,
+  };
 }
 
 /**
@@ -33,7 +38,11 @@ export async function measureRelay({ seconds, rounds }: { seconds: number; round
   const out = join(mkdtempSync(join(tmpdir(), 'v2k-bench-')), 'listen.jsonl');
   const port = await freePort();
   const listenUrl = `http://127.0.0.1:${port}/`;
-  const listen = await spawnToFile([BIN, 'listen', '--port', String(port), '--forward', appUrl, '--secret', secret, '--json'], out, listenUrl);
+  const listen = await spawnToFile(
+    [BIN, 'listen', '--port', String(port), '--forward', appUrl, '--secret', secret, '--json'],
+    out,
+    listenUrl,
+  );
   const bare = await spawnJson(nodeEval(BARE_RELAY_SOURCE), { env: { TARGET: appUrl } });
 
   const body = JSON.stringify(EVENT_CATALOG['trade.completed'].sample);
@@ -61,7 +70,10 @@ export async function measureRelay({ seconds, rounds }: { seconds: number; round
     unit: 'req/s',
     target: '≥ 0.7×',
     check: (ratio) => ratio >= 0.7 && failures === 0,
-    note: failures > 0 ? `${failures} answers through listen were not 2xx (${ours.map((l) => l.detail).join('; ')})` : undefined,
+    note:
+      failures > 0
+        ? `${failures} answers through listen were not 2xx (${ours.map((l) => l.detail).join('; ')})`
+        : undefined,
   });
   const p99Ours = median(ours.map((l) => l.p99));
   const p99Base = median(base.map((l) => l.p99));

@@ -11,7 +11,10 @@ import { formatTable, type Row } from './stats.js';
 import { measureVerify } from './verify.js';
 
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 
 const measurements: Array<[string, () => Promise<Row[]>]> = [
   ['cli', () => measureCliStart({ runs: quick ? 10 : 21 })],
@@ -34,6 +37,9 @@ process.stdout.write(`\n${formatTable(rows)}\n\nMachine: ${machine}\n`);
 for (const r of rows) if (r.note) process.stdout.write(`- ${r.measure}: ${r.note}\n`);
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ machine, quick, rows }, null, 2)}\n`);
+writeFileSync(
+  new URL('./results/latest.json', import.meta.url),
+  `${JSON.stringify({ machine, quick, rows }, null, 2)}\n`,
+);
 const missed = rows.filter((r) => r.pass === false);
 if (missed.length > 0) process.stdout.write(`\nTargets missed: ${missed.map((r) => r.measure).join('; ')}\n`);

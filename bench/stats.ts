@@ -29,7 +29,9 @@ export interface Row {
   note?: string;
 }
 
-export function row(input: Omit<Row, 'ratio' | 'pass'> & { check?: (ratio: number, row: Omit<Row, 'pass'>) => boolean }): Row {
+export function row(
+  input: Omit<Row, 'ratio' | 'pass'> & { check?: (ratio: number, row: Omit<Row, 'pass'>) => boolean },
+): Row {
   // A baseline of 0 (autocannon's whole-millisecond latencies) has no meaningful ratio.
   const ratio = input.baseline === 0 ? Number.NaN : input.ours / input.baseline;
   const { check, ...rest } = input;

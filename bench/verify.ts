@@ -40,7 +40,11 @@ export async function measureVerify({ ms, rounds }: { ms: number; rounds: number
   const secret = generateSecret();
   const all = generateTestHeaders({ payload, secret });
   const v2kOnly = { 'x-v2k-signature': all['x-v2k-signature'] as string };
-  const standardOnly = { 'webhook-id': all['webhook-id'] as string, 'webhook-timestamp': all['webhook-timestamp'] as string, 'webhook-signature': all['webhook-signature'] as string };
+  const standardOnly = {
+    'webhook-id': all['webhook-id'] as string,
+    'webhook-timestamp': all['webhook-timestamp'] as string,
+    'webhook-signature': all['webhook-signature'] as string,
+  };
 
   const svix = new SvixWebhook(secret);
   const standard = new StandardWebhook(secret);
@@ -71,10 +75,22 @@ export async function measureVerify({ ms, rounds }: { ms: number; rounds: number
 
   const rows: Row[] = [];
   for (const name of competitors) {
-    rows.push(row({ measure: `verify(): ${name}`, ours: medians[name] ?? Number.NaN, baseline: fastestOps, baselineName: fastest, unit: 'ops/s', target: '' }));
+    rows.push(
+      row({
+        measure: `verify(): ${name}`,
+        ours: medians[name] ?? Number.NaN,
+        baseline: fastestOps,
+        baselineName: fastest,
+        unit: 'ops/s',
+        target: '',
+      }),
+    );
   }
   // Against the libraries doing the same scheme too: octokit and stripe check a cheaper one.
-  const sameScheme: Record<string, string[]> = { 'ours: X-V2K-Signature': ['@octokit/webhooks-methods', 'stripe'], 'ours: Standard Webhooks headers': ['svix', 'standardwebhooks'] };
+  const sameScheme: Record<string, string[]> = {
+    'ours: X-V2K-Signature': ['@octokit/webhooks-methods', 'stripe'],
+    'ours: Standard Webhooks headers': ['svix', 'standardwebhooks'],
+  };
   for (const [name, peers] of Object.entries(sameScheme)) {
     const peer = peers.reduce((best, p) => ((medians[p] ?? 0) > (medians[best] ?? 0) ? p : best));
     const ours = medians[name] ?? Number.NaN;

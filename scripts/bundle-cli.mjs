@@ -22,7 +22,9 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
   define: { __V2K_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
-  banner: { js: "import { createRequire as __v2kCreateRequire } from 'node:module'; const require = __v2kCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __v2kCreateRequire } from 'node:module'; const require = __v2kCreateRequire(import.meta.url);",
+  },
   plugins: [
     {
       // commander requires child_process at load time, for executable subcommands we never use;
@@ -30,10 +32,13 @@ await build({
       name: 'lazy-child-process',
       setup(b) {
         b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-          args.importer.includes('/node_modules/commander/') ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+          args.importer.includes('/node_modules/commander/')
+            ? { path: 'child_process', namespace: 'lazy-builtin' }
+            : undefined,
         );
         b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
-          contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+          contents:
+            "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
           loader: 'js',
         }));
       },

@@ -21,7 +21,13 @@ export * from './core/events.js';
 export * from './core/errors.js';
 export { VERSION, USER_AGENT } from './core/version.js';
 export type * from './core/api-types.js';
-export { createApiClient, type ApiClient, type ApiClientOptions, type HttpMethod, type RequestOptions } from './core/api-client.js';
+export {
+  createApiClient,
+  type ApiClient,
+  type ApiClientOptions,
+  type HttpMethod,
+  type RequestOptions,
+} from './core/api-client.js';
 export {
   createListener,
   replayDeliveries,

@@ -24,13 +24,21 @@ export interface Settings {
  * never sent to another URL given by flag or environment (as gh binds tokens to hosts), so
  * `--api-url http://somewhere` cannot leak the platform key.
  */
-export function resolveSettings(globals: GlobalOptions, env: NodeJS.ProcessEnv, profiles: Record<string, Profile>): Settings {
+export function resolveSettings(
+  globals: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  profiles: Record<string, Profile>,
+): Settings {
   const flagProfile = nonEmpty(globals.profile);
   const envProfile = nonEmpty(env.V2K_PROFILE);
   const profile = flagProfile ?? envProfile ?? DEFAULT_PROFILE;
   const profileSource = flagProfile ? 'flag' : envProfile ? 'env' : 'default';
   const problem = checkProfileName(profile);
-  if (problem) throw new UsageError(`Bad profile name ${JSON.stringify(profile)}: ${problem}.`, 'Pass --profile NAME or set V2K_PROFILE.');
+  if (problem)
+    throw new UsageError(
+      `Bad profile name ${JSON.stringify(profile)}: ${problem}.`,
+      'Pass --profile NAME or set V2K_PROFILE.',
+    );
   const saved = Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
 
   const [apiUrl, apiUrlSource] = pick<Source>(
@@ -92,7 +100,10 @@ export function checkApiKey(key: string, origin: KeyOrigin, profile = DEFAULT_PR
   const login = `v2k-webhooks login${profile === DEFAULT_PROFILE ? '' : ` --profile ${profile}`}`;
   const where = {
     flag: ['The API key given with --api-key', 'Pass the key exactly as the V2K dashboard shows it, on one line.'],
-    env: ['The API key in V2K_API_KEY', `Set V2K_API_KEY again to the key alone, or unset it (\`unset V2K_API_KEY\`) to use the saved profile.`],
+    env: [
+      'The API key in V2K_API_KEY',
+      `Set V2K_API_KEY again to the key alone, or unset it (\`unset V2K_API_KEY\`) to use the saved profile.`,
+    ],
     profile: [`The API key saved in profile "${profile}"`, `Run \`${login}\` again to replace it.`],
     prompt: ['The API key typed', `Run \`${login}\` again and paste the key alone.`],
     argument: ['The API key given', 'Pass the key exactly as the V2K dashboard shows it, on one line.'],
@@ -128,7 +139,11 @@ export async function connect(
   if (!settings.apiKey) throw missingKeyError(settings);
   checkApiKey(settings.apiKey, settings.apiKeySource ?? 'argument', settings.profile);
   const { createApiClient } = await import('../core/api-client.js');
-  const client = createApiClient({ baseUrl: settings.apiUrl, apiKey: settings.apiKey, signal: interruptible ? ctx.stopSignal : undefined });
+  const client = createApiClient({
+    baseUrl: settings.apiUrl,
+    apiKey: settings.apiKey,
+    signal: interruptible ? ctx.stopSignal : undefined,
+  });
   return { client, apiUrl: client.baseUrl, profile: settings.profile };
 }
 

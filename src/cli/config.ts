@@ -16,7 +16,10 @@ export const DEFAULT_PROFILE = 'default';
 export const DEFAULT_API_URL = 'https://v2k-music.com';
 
 /** The settings `config get|set` knows, with the profile field each maps to. */
-export const CONFIG_KEYS = { 'api-url': 'apiUrl', 'api-key': 'apiKey' } as const satisfies Record<string, keyof Profile>;
+export const CONFIG_KEYS = { 'api-url': 'apiUrl', 'api-key': 'apiKey' } as const satisfies Record<
+  string,
+  keyof Profile
+>;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 export interface ConfigStore {
@@ -43,11 +46,14 @@ export async function openConfig(): Promise<ConfigStore> {
       accessPropertiesByDotNotation: false,
     });
   } catch (error) {
-    throw new V2kError(`The config file could not be read: ${error instanceof Error ? error.message : String(error)}.`, {
-      code: 'bad_config',
-      hint: 'Fix or delete it (`v2k-webhooks config path` shows where it is), then run `v2k-webhooks login` again.',
-      cause: error,
-    });
+    throw new V2kError(
+      `The config file could not be read: ${error instanceof Error ? error.message : String(error)}.`,
+      {
+        code: 'bad_config',
+        hint: 'Fix or delete it (`v2k-webhooks config path` shows where it is), then run `v2k-webhooks login` again.',
+        cause: error,
+      },
+    );
   }
   const path = conf.path;
   tighten(path);
@@ -64,7 +70,9 @@ export async function openConfig(): Promise<ConfigStore> {
     profiles: read,
     get: (name) => (Object.hasOwn(read(), name) ? read()[name] : undefined),
     set(name, profile) {
-      const clean = Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined && v !== '')) as Profile;
+      const clean = Object.fromEntries(
+        Object.entries(profile).filter(([, v]) => v !== undefined && v !== ''),
+      ) as Profile;
       write({ ...read(), [name]: clean });
     },
     remove(name) {
@@ -102,7 +110,9 @@ export function isConfigKey(value: string): value is ConfigKey {
 
 /** Profile names end up as JSON keys and in messages: keep them plain. */
 export function checkProfileName(name: string): string | undefined {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? undefined : 'use letters, digits, ".", "_" or "-" (at most 64)';
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)
+    ? undefined
+    : 'use letters, digits, ".", "_" or "-" (at most 64)';
 }
 
 /**
@@ -118,7 +128,8 @@ async function keepOwnStopHandling<T>(load: () => Promise<T>): Promise<T> {
     return await load();
   } finally {
     for (const signal of signals) {
-      for (const listener of process.listeners(signal)) if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+      for (const listener of process.listeners(signal))
+        if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
     }
   }
 }

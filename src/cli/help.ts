@@ -45,7 +45,11 @@ export function renderHelp(entry: HelpEntry, width: number | undefined = DEFAULT
   if (entry.description.length > 0) lines.push(wrap(entry.description, width), '');
   for (const section of entry.sections) {
     if (section.items.length === 0) continue;
-    lines.push(section.title, ...section.items.map(([term, description]) => item(term, description, entry.termWidth, width)), '');
+    lines.push(
+      section.title,
+      ...section.items.map(([term, description]) => item(term, description, entry.termWidth, width)),
+      '',
+    );
   }
   return `${entry.before}${lines.join('\n')}${entry.after}`;
 }
@@ -54,7 +58,10 @@ function item(term: string, description: string, termWidth: number, width: numbe
   if (!description) return INDENT + term;
   const room = width - termWidth - SPACER.length - INDENT.length;
   // A description that brings its own indented lines is printed as written.
-  const text = room < MIN_WIDTH_TO_WRAP || /\n[^\S\r\n]/.test(description) ? description : wrap(description, room).replaceAll('\n', `\n${' '.repeat(termWidth + SPACER.length)}`);
+  const text =
+    room < MIN_WIDTH_TO_WRAP || /\n[^\S\r\n]/.test(description)
+      ? description
+      : wrap(description, room).replaceAll('\n', `\n${' '.repeat(termWidth + SPACER.length)}`);
   return `${INDENT}${term.padEnd(termWidth)}${SPACER}${text.replaceAll('\n', `\n${INDENT}`)}`;
 }
 
@@ -93,7 +100,10 @@ export function snapshotHelp(program: Command): HelpSnapshot {
     for (const path of names) snapshot[path.join(' ')] = entry;
     for (const sub of command.commands) {
       const own = [sub.name(), ...sub.aliases()];
-      visit(sub, names.flatMap((path) => own.map((name) => [...path, name])));
+      visit(
+        sub,
+        names.flatMap((path) => own.map((name) => [...path, name])),
+      );
     }
   };
   visit(program, [[]]);
@@ -103,11 +113,25 @@ export function snapshotHelp(program: Command): HelpSnapshot {
 function entryOf(command: Command): HelpEntry {
   const helper = command.createHelp();
   helper.prepareContext({ helpWidth: DEFAULT_WIDTH });
-  if (helper.showGlobalOptions) throw new Error('help snapshot: showGlobalOptions is not supported; turn it off or extend src/cli/help.ts');
+  if (helper.showGlobalOptions)
+    throw new Error('help snapshot: showGlobalOptions is not supported; turn it off or extend src/cli/help.ts');
   const sections: HelpEntry['sections'] = [
-    { title: 'Arguments:', items: helper.visibleArguments(command).map((a) => [helper.argumentTerm(a), helper.argumentDescription(a)]) },
-    ...grouped(command.options, helper.visibleOptions(command), (o) => o.helpGroupHeading ?? 'Options:', (o) => [helper.optionTerm(o), helper.optionDescription(o)]),
-    ...grouped(command.commands, helper.visibleCommands(command), (c) => c.helpGroup() || 'Commands:', (c) => [helper.subcommandTerm(c), helper.subcommandDescription(c)]),
+    {
+      title: 'Arguments:',
+      items: helper.visibleArguments(command).map((a) => [helper.argumentTerm(a), helper.argumentDescription(a)]),
+    },
+    ...grouped(
+      command.options,
+      helper.visibleOptions(command),
+      (o) => o.helpGroupHeading ?? 'Options:',
+      (o) => [helper.optionTerm(o), helper.optionDescription(o)],
+    ),
+    ...grouped(
+      command.commands,
+      helper.visibleCommands(command),
+      (c) => c.helpGroup() || 'Commands:',
+      (c) => [helper.subcommandTerm(c), helper.subcommandDescription(c)],
+    ),
   ];
   const entry: HelpEntry = {
     usage: helper.commandUsage(command),
@@ -117,12 +141,18 @@ function entryOf(command: Command): HelpEntry {
     ...addedText(command),
   };
   // The layout counts characters as columns: an escape sequence in help text would break that.
-  if (JSON.stringify(entry).includes('\\u001b')) throw new Error(`help snapshot: ${command.name()} has escape sequences in its help`);
+  if (JSON.stringify(entry).includes('\\u001b'))
+    throw new Error(`help snapshot: ${command.name()} has escape sequences in its help`);
   return entry;
 }
 
 /** Sections in commander's order: headings as they first appear among all items, then items as shown. */
-function grouped<T>(all: readonly T[], visible: readonly T[], heading: (item: T) => string, pair: (item: T) => [string, string]): HelpEntry['sections'] {
+function grouped<T>(
+  all: readonly T[],
+  visible: readonly T[],
+  heading: (item: T) => string,
+  pair: (item: T) => [string, string],
+): HelpEntry['sections'] {
   const sections = new Map<string, HelpEntry['sections'][number]>();
   for (const item of [...all, ...visible]) {
     const title = heading(item);
@@ -137,7 +167,12 @@ function addedText(command: Command): { before: string; after: string } {
   let printed = '';
   let information = '';
   const output = command.configureOutput();
-  command.configureOutput({ ...output, writeOut: (text) => (printed += text), getOutHelpWidth: () => DEFAULT_WIDTH, getOutHasColors: () => false });
+  command.configureOutput({
+    ...output,
+    writeOut: (text) => (printed += text),
+    getOutHelpWidth: () => DEFAULT_WIDTH,
+    getOutHasColors: () => false,
+  });
   try {
     command.outputHelp();
     information = command.helpInformation();

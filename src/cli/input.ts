@@ -12,7 +12,10 @@ export async function readPayload(source: string | undefined, ctx: Context, flag
     return await readFile(source);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot read ${flag} ${source}: ${code ?? String(error)}.`, 'Check the path, or pass - to read stdin.');
+    throw new UsageError(
+      `Cannot read ${flag} ${source}: ${code ?? String(error)}.`,
+      'Check the path, or pass - to read stdin.',
+    );
   }
 }
 

@@ -19,10 +19,16 @@ async function report(error: unknown): Promise<number> {
   const { ExitCode, V2kError } = await import('../core/errors.js');
   await new Promise((resolve) => setImmediate(resolve)); // what the command printed goes out before its error
   if (isCommanderError(error)) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    ) {
       return ExitCode.OK;
     }
-    process.stderr.write(`${error.message.replace(/^error: /, 'Error: ')}\nRun \`v2k-webhooks --help\` to see the commands and their options.\n`);
+    process.stderr.write(
+      `${error.message.replace(/^error: /, 'Error: ')}\nRun \`v2k-webhooks --help\` to see the commands and their options.\n`,
+    );
     return ExitCode.USAGE;
   }
   if (error instanceof V2kError) {
@@ -30,7 +36,9 @@ async function report(error: unknown): Promise<number> {
     return error.exitCode;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`Unexpected error: ${detail}\nThis is a bug in v2k-webhooks; please report it with the command you ran.\n`);
+  process.stderr.write(
+    `Unexpected error: ${detail}\nThis is a bug in v2k-webhooks; please report it with the command you ran.\n`,
+  );
   return ExitCode.FAILURE;
 }
 

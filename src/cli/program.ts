@@ -12,7 +12,10 @@ export interface CommandModule {
 }
 
 /** Wraps a command module's import into a commander action; `positional` names its arguments. */
-export type Lazy = (load: () => Promise<CommandModule>, positional?: readonly string[]) => (...args: unknown[]) => Promise<void>;
+export type Lazy = (
+  load: () => Promise<CommandModule>,
+  positional?: readonly string[],
+) => (...args: unknown[]) => Promise<void>;
 
 /**
  * Parses `argv` and runs the command it names; resolves with the command's exit code.
@@ -20,17 +23,22 @@ export type Lazy = (load: () => Promise<CommandModule>, positional?: readonly st
  */
 export async function runProgram(argv: readonly string[], stopSignal: AbortSignal): Promise<number> {
   let exitCode = 0;
-  const lazy: Lazy = (load, positional = []) => async (...args) => {
-    const command = args[args.length - 1] as Command;
-    const options: Record<string, unknown> = { ...command.opts() };
-    positional.forEach((name, i) => {
-      options[name] = command.processedArgs[i];
-    });
-    const [{ createContext }, module] = await Promise.all([import('./context.js'), load()]);
-    const ctx = await createContext(command.optsWithGlobals<GlobalOptions>(), stopSignal);
-    const code = await (module.run as (options: Record<string, unknown>, ctx: Context) => Promise<number | void>)(options, ctx);
-    if (typeof code === 'number') exitCode = code;
-  };
+  const lazy: Lazy =
+    (load, positional = []) =>
+    async (...args) => {
+      const command = args[args.length - 1] as Command;
+      const options: Record<string, unknown> = { ...command.opts() };
+      positional.forEach((name, i) => {
+        options[name] = command.processedArgs[i];
+      });
+      const [{ createContext }, module] = await Promise.all([import('./context.js'), load()]);
+      const ctx = await createContext(command.optsWithGlobals<GlobalOptions>(), stopSignal);
+      const code = await (module.run as (options: Record<string, unknown>, ctx: Context) => Promise<number | void>)(
+        options,
+        ctx,
+      );
+      if (typeof code === 'number') exitCode = code;
+    };
   await buildProgram(lazy).parseAsync(argv);
   return exitCode;
 }

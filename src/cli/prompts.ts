@@ -40,18 +40,29 @@ export async function askText(
 ): Promise<string> {
   const { input } = await inquirer();
   return guard(() =>
-    input({ message: options.message, default: options.default, required: options.required, validate: options.validate }, context(ctx)),
+    input(
+      { message: options.message, default: options.default, required: options.required, validate: options.validate },
+      context(ctx),
+    ),
   );
 }
 
 export async function askSecret(ctx: Context, message: string): Promise<string> {
   const { password } = await inquirer();
-  return guard(() => password({ message, mask: '*', validate: (v) => (v.trim() ? true : 'Enter a key, or press Ctrl-C to stop.') }, context(ctx)));
+  return guard(() =>
+    password(
+      { message, mask: '*', validate: (v) => (v.trim() ? true : 'Enter a key, or press Ctrl-C to stop.') },
+      context(ctx),
+    ),
+  );
 }
 
 export async function askChoices<T extends string>(
   ctx: Context,
-  options: { message: string; choices: Array<{ value: T; name?: string; short?: string; description?: string; checked?: boolean }> },
+  options: {
+    message: string;
+    choices: Array<{ value: T; name?: string; short?: string; description?: string; checked?: boolean }>;
+  },
 ): Promise<T[]> {
   const { checkbox } = await inquirer();
   return guard(() =>
@@ -85,7 +96,12 @@ export async function startSpinner(ctx: Context, text: string): Promise<Spinner>
     return { update: () => undefined, succeed: () => undefined, fail: () => undefined, stop: () => undefined };
   }
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: ctx.output.stderr, color: ctx.output.style.level > 0 ? 'cyan' : false, isEnabled: true }).start();
+  const spinner = ora({
+    text,
+    stream: ctx.output.stderr,
+    color: ctx.output.style.level > 0 ? 'cyan' : false,
+    isEnabled: true,
+  }).start();
   return {
     update: (t) => {
       spinner.text = t;

@@ -46,8 +46,10 @@ export function validateWebhookUrlAnswer(value: string): true | string {
 
 /** A description the API accepts: at most 500 characters, none of them control characters. */
 export function checkDescription(value: string): true | string {
-  if (value.length > MAX_DESCRIPTION_LENGTH) return `It is ${value.length} characters long; the API accepts at most ${MAX_DESCRIPTION_LENGTH}.`;
-  if (/\p{Cc}/u.test(value)) return 'It holds a control character (a line break or tab, say); keep it to one line of text.';
+  if (value.length > MAX_DESCRIPTION_LENGTH)
+    return `It is ${value.length} characters long; the API accepts at most ${MAX_DESCRIPTION_LENGTH}.`;
+  if (/\p{Cc}/u.test(value))
+    return 'It holds a control character (a line break or tab, say); keep it to one line of text.';
   return true;
 }
 
@@ -59,7 +61,9 @@ export function requireDescription(value: string, flag: string): string {
 
 /** The events column of a table: the first few, then how many more. */
 export function shortEvents(events: readonly string[], max = 3): string {
-  return events.length <= max ? events.join(',') : `${events.slice(0, max - 1).join(',')} +${events.length - max + 1} more`;
+  return events.length <= max
+    ? events.join(',')
+    : `${events.slice(0, max - 1).join(',')} +${events.length - max + 1} more`;
 }
 
 export function webhookState(hook: Pick<Webhook, 'isActive' | 'disabledReason'>): string {
@@ -67,7 +71,11 @@ export function webhookState(hook: Pick<Webhook, 'isActive' | 'disabledReason'>)
   return hook.disabledReason === 'consecutive_failures' ? 'disabled (failures)' : 'disabled';
 }
 
-export function renderWebhook(hook: Webhook & { stats?: WebhookStats }, style: ChalkInstance, now = Date.now()): string {
+export function renderWebhook(
+  hook: Webhook & { stats?: WebhookStats },
+  style: ChalkInstance,
+  now = Date.now(),
+): string {
   const state = webhookState(hook);
   const lines = [
     `${style.bold(hook.id)}  ${hook.isActive ? style.green(state) : style.red(state)}`,
@@ -78,7 +86,11 @@ export function renderWebhook(hook: Webhook & { stats?: WebhookStats }, style: C
     field('Updated', `${hook.updatedAt}${ago(hook.updatedAt, now)}`),
   ];
   if (hook.disabledReason === 'consecutive_failures') {
-    lines.push(style.yellow(`Disabled after repeated failures: fix the receiver, then \`v2k-webhooks update ${hook.id} --enable\`.`));
+    lines.push(
+      style.yellow(
+        `Disabled after repeated failures: fix the receiver, then \`v2k-webhooks update ${hook.id} --enable\`.`,
+      ),
+    );
   }
   const stats = hook.stats;
   if (stats) {
@@ -86,7 +98,12 @@ export function renderWebhook(hook: Webhook & { stats?: WebhookStats }, style: C
       '',
       field('Deliveries', `${stats.deliveries} (${stats.succeeded} succeeded, ${stats.failed} failed)`),
       field('Success rate', stats.successRate === null ? '—' : `${round(stats.successRate * 100)}%`),
-      field('Response', stats.avgResponseMs === null ? '—' : `avg ${round(stats.avgResponseMs)} ms, p95 ${round(stats.p95ResponseMs ?? 0)} ms`),
+      field(
+        'Response',
+        stats.avgResponseMs === null
+          ? '—'
+          : `avg ${round(stats.avgResponseMs)} ms, p95 ${round(stats.p95ResponseMs ?? 0)} ms`,
+      ),
       field('Last delivery', stats.lastDeliveryAt ? `${stats.lastDeliveryAt}${ago(stats.lastDeliveryAt, now)}` : '—'),
     );
   }

@@ -121,15 +121,19 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         await delay(retryDelayMs * 2 ** (attempt - 1), stop);
         continue;
       }
-      if (answer.status < 200 || answer.status >= 300) throw apiError(answer.status, answer.text, method, url, req.subject);
+      if (answer.status < 200 || answer.status >= 300)
+        throw apiError(answer.status, answer.text, method, url, req.subject);
       if (answer.status === 204 || answer.text.trim() === '') return undefined as T;
       try {
         return JSON.parse(answer.text) as T;
       } catch {
-        throw new V2kError(`${method} ${url} answered HTTP ${answer.status} with a body that is not JSON (${preview(answer.text)}).`, {
-          code: 'bad_response',
-          hint: `Is ${baseUrl} the V2K API? Check --api-url or V2K_API_URL.`,
-        });
+        throw new V2kError(
+          `${method} ${url} answered HTTP ${answer.status} with a body that is not JSON (${preview(answer.text)}).`,
+          {
+            code: 'bad_response',
+            hint: `Is ${baseUrl} the V2K API? Check --api-url or V2K_API_URL.`,
+          },
+        );
       }
     }
   }
@@ -159,10 +163,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     if (Array.isArray(answer)) return answer as T[];
     const data = (answer as { data?: unknown } | null)?.data;
     if (Array.isArray(data)) return data as T[];
-    throw new V2kError(`GET ${baseUrl}${path} answered something other than a list (${preview(JSON.stringify(answer) ?? '')}).`, {
-      code: 'bad_response',
-      hint: `Is ${baseUrl} the V2K API? Check --api-url or V2K_API_URL.`,
-    });
+    throw new V2kError(
+      `GET ${baseUrl}${path} answered something other than a list (${preview(JSON.stringify(answer) ?? '')}).`,
+      {
+        code: 'bad_response',
+        hint: `Is ${baseUrl} the V2K API? Check --api-url or V2K_API_URL.`,
+      },
+    );
   }
 
   const hook = (id: string) => `/api/webhooks/${encodeURIComponent(id)}`;
@@ -212,7 +219,10 @@ function parseBaseUrl(value: string): URL {
     );
   }
   if (url.username || url.password) {
-    throw new UsageError('The API URL must not hold credentials.', 'Pass the key with --api-key or V2K_API_KEY instead.');
+    throw new UsageError(
+      'The API URL must not hold credentials.',
+      'Pass the key with --api-key or V2K_API_KEY instead.',
+    );
   }
   url.search = '';
   url.hash = '';

@@ -21,7 +21,13 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** A non-2xx answer as an `ApiError`; `subject` names what a 404 is about ("webhook wh_…"). */
-export function apiError(status: number, text: string, method: string, url: string, subject: string | undefined): ApiError {
+export function apiError(
+  status: number,
+  text: string,
+  method: string,
+  url: string,
+  subject: string | undefined,
+): ApiError {
   let body: unknown = text;
   try {
     body = JSON.parse(text);
@@ -29,7 +35,9 @@ export function apiError(status: number, text: string, method: string, url: stri
     body = text; // a proxy's HTML page, say: kept as text for the person debugging
   }
   const server = readApiErrorBody(body);
-  const detail = server ? `${server.message}` : `${method} ${url} answered HTTP ${status}${text ? ` (${preview(text)})` : ''}.`;
+  const detail = server
+    ? `${server.message}`
+    : `${method} ${url} answered HTTP ${status}${text ? ` (${preview(text)})` : ''}.`;
   if (status === 401) {
     return new ApiError(status, body, {
       message: `The API key was rejected (HTTP 401${server ? `: ${server.message}` : ''}).`,
@@ -58,7 +66,12 @@ export function apiError(status: number, text: string, method: string, url: stri
   }
   return new ApiError(status, body, {
     message: server ? `${detail} (HTTP ${status} ${server.code})` : detail,
-    hint: status >= 500 ? 'The server failed; try again in a moment.' : status === 413 ? 'Send a smaller body (at most 1 MiB).' : undefined,
+    hint:
+      status >= 500
+        ? 'The server failed; try again in a moment.'
+        : status === 413
+          ? 'Send a smaller body (at most 1 MiB).'
+          : undefined,
   });
 }
 
@@ -96,14 +109,22 @@ export function networkError(error: unknown, url: string, method: string): V2kEr
   const reason = code ?? (error instanceof Error ? error.message : String(error));
   return new V2kError(`Could not reach ${origin} (${reason}) for ${method} ${url}.`, {
     code: 'network_error',
-    hint: local ? 'Is the dispatcher still running? Start one with `v2k-webhooks dispatcher`.' : 'Check --api-url or V2K_API_URL, and your network.',
+    hint: local
+      ? 'Is the dispatcher still running? Start one with `v2k-webhooks dispatcher`.'
+      : 'Check --api-url or V2K_API_URL, and your network.',
     cause: error,
   });
 }
 
 function isLocalHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host.startsWith('127.') || host === '0.0.0.0';
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    host.startsWith('127.') ||
+    host === '0.0.0.0'
+  );
 }
 
 /**

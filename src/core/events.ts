@@ -80,7 +80,8 @@ export interface WebhookEnvelope<E extends DeliverableEvent = DeliverableEvent> 
   data: EventDataMap[E];
 }
 
-type FieldKind = 'string' | 'number' | 'boolean' | 'timestamp' | { enum: readonly string[] } | { arrayOf: readonly FieldSpec[] };
+type FieldKind =
+  'string' | 'number' | 'boolean' | 'timestamp' | { enum: readonly string[] } | { arrayOf: readonly FieldSpec[] };
 
 export interface FieldSpec {
   name: string;
@@ -101,7 +102,12 @@ const GUIDE_TIMESTAMP = '2025-12-02T12:00:00Z';
 const str = (name: string): FieldSpec => ({ name, kind: 'string' });
 const num = (name: string): FieldSpec => ({ name, kind: 'number' });
 
-function spec<E extends DeliverableEvent>(type: E, description: string, fields: FieldSpec[], data: EventDataMap[E]): EventSpec<E> {
+function spec<E extends DeliverableEvent>(
+  type: E,
+  description: string,
+  fields: FieldSpec[],
+  data: EventDataMap[E],
+): EventSpec<E> {
   return { type, description, fields, sample: { event: type, timestamp: GUIDE_TIMESTAMP, data } };
 }
 
@@ -110,8 +116,26 @@ export const EVENT_CATALOG: { readonly [E in DeliverableEvent]: EventSpec<E> } =
   'trade.completed': spec(
     'trade.completed',
     'A trade was executed.',
-    [str('tradeId'), str('userId'), str('trackId'), { name: 'type', kind: { enum: ['BUY', 'SELL'] } }, num('amount'), num('price'), num('totalValue'), str('txHash')],
-    { tradeId: 'tx_123', userId: 'user_456', trackId: 'track_789', type: 'BUY', amount: 100, price: 1.5, totalValue: 150, txHash: '0x...' },
+    [
+      str('tradeId'),
+      str('userId'),
+      str('trackId'),
+      { name: 'type', kind: { enum: ['BUY', 'SELL'] } },
+      num('amount'),
+      num('price'),
+      num('totalValue'),
+      str('txHash'),
+    ],
+    {
+      tradeId: 'tx_123',
+      userId: 'user_456',
+      trackId: 'track_789',
+      type: 'BUY',
+      amount: 100,
+      price: 1.5,
+      totalValue: 150,
+      txHash: '0x...',
+    },
   ),
   'trade.failed': spec('trade.failed', 'A trade failed.', [str('tradeId'), str('userId'), str('reason')], {
     tradeId: 'tx_123',
@@ -121,8 +145,22 @@ export const EVENT_CATALOG: { readonly [E in DeliverableEvent]: EventSpec<E> } =
   'alert.triggered': spec(
     'alert.triggered',
     'A price alert was triggered.',
-    [str('alertId'), str('userId'), str('trackId'), { name: 'condition', kind: { enum: ['ABOVE', 'BELOW'] } }, num('targetPrice'), num('currentPrice')],
-    { alertId: 'alert_123', userId: 'user_456', trackId: 'track_789', condition: 'ABOVE', targetPrice: 2, currentPrice: 2.05 },
+    [
+      str('alertId'),
+      str('userId'),
+      str('trackId'),
+      { name: 'condition', kind: { enum: ['ABOVE', 'BELOW'] } },
+      num('targetPrice'),
+      num('currentPrice'),
+    ],
+    {
+      alertId: 'alert_123',
+      userId: 'user_456',
+      trackId: 'track_789',
+      condition: 'ABOVE',
+      targetPrice: 2,
+      currentPrice: 2.05,
+    },
   ),
   'royalty.claimed': spec(
     'royalty.claimed',
@@ -136,18 +174,28 @@ export const EVENT_CATALOG: { readonly [E in DeliverableEvent]: EventSpec<E> } =
     [str('userId'), num('totalValue'), num('change'), num('changePercent')],
     { userId: 'user_456', totalValue: 50000, change: 500, changePercent: 1.01 },
   ),
-  'user.kyc.approved': spec('user.kyc.approved', 'KYC was approved.', [str('userId'), { name: 'verifiedAt', kind: 'timestamp' }], {
-    userId: 'user_456',
-    verifiedAt: GUIDE_TIMESTAMP,
-  }),
+  'user.kyc.approved': spec(
+    'user.kyc.approved',
+    'KYC was approved.',
+    [str('userId'), { name: 'verifiedAt', kind: 'timestamp' }],
+    {
+      userId: 'user_456',
+      verifiedAt: GUIDE_TIMESTAMP,
+    },
+  ),
   'user.kyc.rejected': spec('user.kyc.rejected', 'KYC was rejected.', [str('userId'), str('reason')], {
     userId: 'user_456',
     reason: 'Invalid document',
   }),
-  test: spec('test', 'The test event sent by `POST /api/webhooks/:id/test`.', [{ name: 'test', kind: 'boolean' }, str('message')], {
-    test: true,
-    message: 'This is a test webhook',
-  }),
+  test: spec(
+    'test',
+    'The test event sent by `POST /api/webhooks/:id/test`.',
+    [{ name: 'test', kind: 'boolean' }, str('message')],
+    {
+      test: true,
+      message: 'This is a test webhook',
+    },
+  ),
 };
 
 export function isEventType(value: unknown): value is EventType {
@@ -177,7 +225,15 @@ export const MAX_FIELD_PROBLEMS = 20;
 /** Checks an event's `data` against the catalog: an object with every required field of the right kind (at most 20 problems are reported). */
 export function validateEventData(type: string, data: unknown): ValidationResult {
   if (!isDeliverableEvent(type)) {
-    return { ok: false, problems: [{ field: 'event', message: `unknown event type ${JSON.stringify(type)}; expected one of ${EVENT_TYPES.join(', ')}` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          field: 'event',
+          message: `unknown event type ${JSON.stringify(type)}; expected one of ${EVENT_TYPES.join(', ')}`,
+        },
+      ],
+    };
   }
   const problems: FieldProblem[] = [];
   checkObject(data, EVENT_CATALOG[type].fields, 'data', problems);
@@ -205,7 +261,8 @@ function checkKind(value: unknown, kind: FieldKind, path: string, problems: Fiel
   if (kind === 'string') {
     if (typeof value !== 'string') problems.push({ field: path, message: `${path} must be a string` });
   } else if (kind === 'number') {
-    if (typeof value !== 'number' || !Number.isFinite(value)) problems.push({ field: path, message: `${path} must be a finite number` });
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      problems.push({ field: path, message: `${path} must be a finite number` });
   } else if (kind === 'boolean') {
     if (typeof value !== 'boolean') problems.push({ field: path, message: `${path} must be true or false` });
   } else if (kind === 'timestamp') {
@@ -219,7 +276,8 @@ function checkKind(value: unknown, kind: FieldKind, path: string, problems: Fiel
   } else if (!Array.isArray(value)) {
     problems.push({ field: path, message: `${path} must be an array` });
   } else {
-    for (let i = 0; i < value.length && problems.length < MAX_FIELD_PROBLEMS; i++) checkObject(value[i], kind.arrayOf, `${path}[${i}]`, problems);
+    for (let i = 0; i < value.length && problems.length < MAX_FIELD_PROBLEMS; i++)
+      checkObject(value[i], kind.arrayOf, `${path}[${i}]`, problems);
   }
 }
 

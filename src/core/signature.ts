@@ -5,9 +5,7 @@ import { newId } from './ids.js';
 export type RawPayload = string | Uint8Array;
 
 /** Header bag as Node (`IncomingHttpHeaders`), fetch (`Headers`) or a plain object gives it. */
-export type HeaderSource =
-  | Record<string, string | string[] | undefined>
-  | { get(name: string): string | null };
+export type HeaderSource = Record<string, string | string[] | undefined> | { get(name: string): string | null };
 
 export const SECRET_PREFIX = 'whsec_';
 const HEX_64 = /^[0-9a-f]{64}$/;
@@ -80,7 +78,9 @@ export function signStandard({ id, timestamp, payload, secret }: StandardSignOpt
 /** HMAC over `id.timestamp.body`; a string body goes in one update (one trip into the hash, not two). */
 function standardMac(secret: string, id: string, timestamp: number | string, payload: RawPayload) {
   const mac = createHmac('sha256', standardKey(secret));
-  return typeof payload === 'string' ? mac.update(`${id}.${timestamp}.${payload}`) : mac.update(`${id}.${timestamp}.`).update(payload);
+  return typeof payload === 'string'
+    ? mac.update(`${id}.${timestamp}.${payload}`)
+    : mac.update(`${id}.${timestamp}.`).update(payload);
 }
 
 export interface TestHeadersOptions {
@@ -112,7 +112,12 @@ export function deliveryHeaders(o: DeliveryHeaderOptions): Record<string, string
     [HEADER.attempt]: String(o.attempt),
     [HEADER.webhookId]: o.deliveryId,
     [HEADER.webhookTimestamp]: String(o.timestamp),
-    [HEADER.webhookSignature]: signStandard({ id: o.deliveryId, timestamp: o.timestamp, payload: o.payload, secret: o.secret }),
+    [HEADER.webhookSignature]: signStandard({
+      id: o.deliveryId,
+      timestamp: o.timestamp,
+      payload: o.payload,
+      secret: o.secret,
+    }),
   };
 }
 
@@ -139,7 +144,8 @@ export function generateTestHeaders(options: TestHeadersOptions): Record<string,
  * headers the timestamp must also be within the tolerance.
  */
 export function verify(options: VerifyOptions): VerifyResult {
-  if (typeof options !== 'object' || options === null) return fail('no_signature', 'verify() takes an options object: { payload, headers, secret }.');
+  if (typeof options !== 'object' || options === null)
+    return fail('no_signature', 'verify() takes an options object: { payload, headers, secret }.');
   if (options.signature !== undefined && typeof options.signature !== 'string') {
     return fail('bad_signature', 'The signature must be a string, as sent in the X-V2K-Signature header.');
   }
@@ -160,9 +166,17 @@ export function verify(options: VerifyOptions): VerifyResult {
     return fail('no_secret', 'No secret to verify with. Pass --secret or set V2K_WEBHOOK_SECRET.');
   }
   if (typeof options.payload !== 'string' && !(options.payload instanceof Uint8Array)) {
-    return fail('bad_signature', 'The payload must be the raw body (string or Buffer); a parsed object cannot be verified.');
+    return fail(
+      'bad_signature',
+      'The payload must be the raw body (string or Buffer); a parsed object cannot be verified.',
+    );
   }
-  if (isDuplicated(v2kSignature) || isDuplicated(standard.signature) || isDuplicated(standard.timestamp) || isDuplicated(standard.id)) {
+  if (
+    isDuplicated(v2kSignature) ||
+    isDuplicated(standard.signature) ||
+    isDuplicated(standard.timestamp) ||
+    isDuplicated(standard.id)
+  ) {
     return fail('bad_signature', 'A signature header was sent more than once.');
   }
   // Hashed as given: a string goes to the HMAC as UTF-8 without first being copied to a Buffer.
@@ -179,7 +193,10 @@ export function verify(options: VerifyOptions): VerifyResult {
     }
     const skew = Math.abs(nowSeconds - Number(stamp));
     if (!(tolerance > 0) || skew > tolerance) {
-      return fail('stale_timestamp', `webhook-timestamp is ${skew} s away from now (tolerance ${tolerance} s). Is the clock right, or is this a replay?`);
+      return fail(
+        'stale_timestamp',
+        `webhook-timestamp is ${skew} s away from now (tolerance ${tolerance} s). Is the clock right, or is this a replay?`,
+      );
     }
     if (!standard.id) return fail('bad_signature', 'webhook-signature was sent without webhook-id.');
     const match = matchStandard(standard.signature ?? '', standard.id, stamp, body, secrets);
@@ -206,7 +223,9 @@ export function verify(options: VerifyOptions): VerifyResult {
 
 function matchStandard(header: string, id: string, timestamp: string, body: RawPayload, secrets: string[]): number {
   // Usually one signature; a space-separated list while the sender rotates its own key.
-  const candidates = (header.includes(' ') ? header.split(' ') : [header]).filter((part) => STANDARD_V1.test(part)).map((part) => part.slice(3));
+  const candidates = (header.includes(' ') ? header.split(' ') : [header])
+    .filter((part) => STANDARD_V1.test(part))
+    .map((part) => part.slice(3));
   if (candidates.length === 0) return -1;
   return firstMatch(secrets, (secret) => standardMac(secret, id, timestamp, body).digest('base64'), candidates);
 }
@@ -258,7 +277,9 @@ function v2kKey(secret: string): KeyObject {
 
 /** Standard Webhooks' key: the bytes the base64 after `whsec_` encodes. */
 function standardKey(secret: string): KeyObject {
-  return cachedKey(standardKeys, secret, () => Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64'));
+  return cachedKey(standardKeys, secret, () =>
+    Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64'),
+  );
 }
 
 function cachedKey(cache: Map<string, KeyObject>, secret: string, bytes: () => Buffer): KeyObject {
@@ -315,7 +336,6 @@ function describe(value: string): string {
 function fail(reason: VerifyReason, message: string): VerifyResult {
   return { ok: false, reason, message, schemes: [] };
 }
-
 
 function eventOf(payload: RawPayload): string | undefined {
   try {

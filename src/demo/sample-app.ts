@@ -53,7 +53,8 @@ export async function startSampleApp(options: { failFirstAttempt?: string } = {}
     let status = 200;
     let body = '{"received":true}';
     if (!verdict.ok) [status, body] = [401, JSON.stringify({ error: verdict.message })];
-    else if (options.failFirstAttempt === event && attempt === 1) [status, body] = [503, '{"error":"simulated outage: please retry"}'];
+    else if (options.failFirstAttempt === event && attempt === 1)
+      [status, body] = [503, '{"error":"simulated outage: please retry"}'];
     else if (deliveryId !== null && handled.has(deliveryId)) body = '{"received":true,"duplicate":true}';
     else if (deliveryId !== null) handled.add(deliveryId);
 

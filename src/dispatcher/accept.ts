@@ -13,7 +13,10 @@ export interface AcceptedEvent {
  */
 export function serializeEnvelope(type: DeliverableEvent, data: unknown, now: number): Buffer {
   // The same bytes as JSON.stringify({ event, timestamp, data }), without building that object.
-  return Buffer.from(`{"event":${JSON.stringify(type)},"timestamp":"${new Date(now).toISOString()}","data":${JSON.stringify(data)}}`, 'utf8');
+  return Buffer.from(
+    `{"event":${JSON.stringify(type)},"timestamp":"${new Date(now).toISOString()}","data":${JSON.stringify(data)}}`,
+    'utf8',
+  );
 }
 
 /**

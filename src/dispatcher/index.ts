@@ -72,7 +72,8 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
   const settings = checkOptions(options);
   const now = options.now ?? Date.now;
   const warn = options.logger?.warn ?? ((message: string) => process.emitWarning(message, 'V2kDispatcherWarning'));
-  const onError = (error: unknown): void => warn(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  const onError = (error: unknown): void =>
+    warn(error instanceof Error ? (error.stack ?? error.message) : String(error));
   const store = createStore({ path: options.dbPath, now });
 
   try {
@@ -98,7 +99,12 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
       ...adminRoutes(app),
       ...(options.routes ?? []),
     ]);
-    const server = createApiServer({ router, authenticate: (key) => users.get(key), onError, requestTimeoutMs: requestTimeout(settings.timeScale) });
+    const server = createApiServer({
+      router,
+      authenticate: (key) => users.get(key),
+      onError,
+      requestTimeoutMs: requestTimeout(settings.timeScale),
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(settings.port, settings.host, () => {
@@ -109,7 +115,10 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
       const code = (error as { code?: string }).code;
       throw new V2kError(`Cannot listen on ${settings.host}:${settings.port}: ${code ?? String(error)}.`, {
         code: 'listen_failed',
-        hint: code === 'EADDRINUSE' ? 'Another program uses this port: pass --port with a free one (or 0 for any).' : undefined,
+        hint:
+          code === 'EADDRINUSE'
+            ? 'Another program uses this port: pass --port with a free one (or 0 for any).'
+            : undefined,
         cause: error,
       });
     });
@@ -149,15 +158,20 @@ function checkOptions(options: DispatcherOptions) {
   const fail = (message: string): never => {
     throw new V2kError(message, { code: 'invalid_option', exitCode: 2 });
   };
-  if (typeof options.dbPath !== 'string' || options.dbPath === '') fail('dbPath is required: the SQLite file of the dispatcher.');
+  if (typeof options.dbPath !== 'string' || options.dbPath === '')
+    fail('dbPath is required: the SQLite file of the dispatcher.');
   const port = options.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`port must be a whole number from 0 to 65535 (got ${port}).`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`port must be a whole number from 0 to 65535 (got ${port}).`);
   const timeScale = options.timeScale ?? 1;
-  if (!(typeof timeScale === 'number' && Number.isFinite(timeScale) && timeScale > 0)) fail(`timeScale must be a number above 0 (got ${timeScale}).`);
+  if (!(typeof timeScale === 'number' && Number.isFinite(timeScale) && timeScale > 0))
+    fail(`timeScale must be a number above 0 (got ${timeScale}).`);
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
-  if (!Number.isInteger(rateLimit) || rateLimit < 0) fail(`rateLimit must be a whole number, 0 for no limit (got ${rateLimit}).`);
+  if (!Number.isInteger(rateLimit) || rateLimit < 0)
+    fail(`rateLimit must be a whole number, 0 for no limit (got ${rateLimit}).`);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  if (!Number.isInteger(concurrency) || concurrency < 1) fail(`concurrency must be a whole number above 0 (got ${concurrency}).`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    fail(`concurrency must be a whole number above 0 (got ${concurrency}).`);
   return { port, host: options.host ?? '127.0.0.1', timeScale, rateLimit, concurrency };
 }
 
@@ -166,7 +180,10 @@ function resolveKeys(apiKeys: DispatcherOptions['apiKeys'], store: ReturnType<ty
   if (apiKeys && apiKeys.length > 0) {
     for (const { key, user } of apiKeys) {
       if (!key || !user || /\s/.test(key) || /\s/.test(user)) {
-        throw new V2kError('Each API key needs a key and a user, without spaces (KEY:USER).', { code: 'invalid_option', exitCode: 2 });
+        throw new V2kError('Each API key needs a key and a user, without spaces (KEY:USER).', {
+          code: 'invalid_option',
+          exitCode: 2,
+        });
       }
       users.set(key, user);
     }

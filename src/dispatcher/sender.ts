@@ -26,13 +26,25 @@ type Controller = Dispatcher.DispatchController;
  * `AbortSignal.timeout` + `AbortSignal.any` per attempt). Here an attempt is one handler object
  * and one timer; stopping aborts the attempts in flight through `signal`.
  */
-export function createSender({ timeoutMs, connections, signal }: { timeoutMs: number; connections: number; signal: AbortSignal }): Sender {
+export function createSender({
+  timeoutMs,
+  connections,
+  signal,
+}: {
+  timeoutMs: number;
+  connections: number;
+  signal: AbortSignal;
+}): Sender {
   const agent = new Agent({ keepAliveTimeout: 4_000, connections, connect: { timeout: timeoutMs } });
   const inFlight = new Set<Attempt>();
   const timeout = Math.max(1, timeoutMs);
-  signal.addEventListener('abort', () => {
-    for (const attempt of inFlight) attempt.stop();
-  }, { once: true });
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const attempt of inFlight) attempt.stop();
+    },
+    { once: true },
+  );
 
   return {
     send({ url, headers, body }) {
@@ -43,12 +55,28 @@ export function createSender({ timeoutMs, connections, signal }: { timeoutMs: nu
       } catch (error) {
         // A failed attempt, recorded as one: a rejection would mean "stopping" to the worker,
         // which would put the delivery back and claim it again at once, for ever.
-        return Promise.resolve({ statusCode: null, error: `invalid URL (${error instanceof Error ? error.message : String(error)})`, responseBody: null, durationMs: 0 });
+        return Promise.resolve({
+          statusCode: null,
+          error: `invalid URL (${error instanceof Error ? error.message : String(error)})`,
+          responseBody: null,
+          durationMs: 0,
+        });
       }
       return new Promise<SendResult>((resolve, reject) => {
         const attempt = new Attempt(timeout, resolve, reject, () => inFlight.delete(attempt));
         inFlight.add(attempt);
-        agent.dispatch({ origin: parts.origin, path: parts.path, method: 'POST', headers, body, headersTimeout: timeout, bodyTimeout: timeout }, attempt);
+        agent.dispatch(
+          {
+            origin: parts.origin,
+            path: parts.path,
+            method: 'POST',
+            headers,
+            body,
+            headersTimeout: timeout,
+            bodyTimeout: timeout,
+          },
+          attempt,
+        );
       });
     },
     close: () => agent.close(),
@@ -99,7 +127,11 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.timedOut || this.stopped) controller.abort(STOPPED);
   }
 
-  onResponseStart(_controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _controller: Controller,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     if (statusCode < 200) return; // 1xx (103 Early Hints…): the answer is still to come
     this.statusCode = statusCode;
     if (statusCode >= 300 && statusCode < 400) {
@@ -139,8 +171,15 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.settle();
     const statusCode = this.statusCode as number;
     const error =
-      statusCode >= 300 && statusCode < 400 ? `redirect to ${this.location ?? 'another URL'} not followed (HTTP ${statusCode})` : null;
-    this.resolve({ statusCode, error, responseBody: head(this.chunks, RESPONSE_BODY_LIMIT), durationMs: this.elapsed() });
+      statusCode >= 300 && statusCode < 400
+        ? `redirect to ${this.location ?? 'another URL'} not followed (HTTP ${statusCode})`
+        : null;
+    this.resolve({
+      statusCode,
+      error,
+      responseBody: head(this.chunks, RESPONSE_BODY_LIMIT),
+      durationMs: this.elapsed(),
+    });
   }
 
   private settle(): void {
@@ -177,7 +216,9 @@ function target(url: string): { origin: string; path: string } {
 }
 
 function describeError(error: unknown, timeoutMs: number): string {
-  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } })?.code ??
+    (error as { cause?: { code?: unknown } })?.cause?.code;
   switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused';

@@ -101,11 +101,14 @@ export function createWorker(options: WorkerOptions) {
     if (timer !== undefined && timerAt <= at) return;
     clearTimeout(timer);
     timerAt = at;
-    timer = setTimeout(() => {
-      timer = undefined;
-      timerAt = Infinity;
-      tick();
-    }, Math.max(0, delayMs));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerAt = Infinity;
+        tick();
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   /** Attempts that finish in the same turn of the event loop free their slots together: one claim for all. */
@@ -219,7 +222,13 @@ export function createWorker(options: WorkerOptions) {
   }
 
   /** Everything an attempt changes (run inside the batch's transaction): the attempt log, the delivery, the webhook's failure count. */
-  function record(delivery: ClaimedDelivery, token: string, number: number, startedAt: number, result: SendResult): AttemptInfo {
+  function record(
+    delivery: ClaimedDelivery,
+    token: string,
+    number: number,
+    startedAt: number,
+    result: SendResult,
+  ): AttemptInfo {
     const ok = attemptSucceeded(result);
     store.attempts.insert({
       delivery_id: delivery.id,

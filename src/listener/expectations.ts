@@ -17,11 +17,14 @@ export class ExpectationError extends Error {}
 
 export function parseExpectation(spec: string): Expectation {
   const match = /^([A-Za-z0-9_.*-]+)(?::(\d+))?$/.exec(spec.trim());
-  if (!match) throw new ExpectationError(`--expect ${JSON.stringify(spec)} is not EVENT or EVENT:N (e.g. trade.completed:3).`);
+  if (!match)
+    throw new ExpectationError(`--expect ${JSON.stringify(spec)} is not EVENT or EVENT:N (e.g. trade.completed:3).`);
   const pattern = match[1] as string;
   const count = match[2] === undefined ? 1 : Number(match[2]);
   if (!pattern.includes('*') && !isDeliverableEvent(pattern)) {
-    throw new ExpectationError(`--expect ${JSON.stringify(spec)}: unknown event type. Expected one of ${EVENT_TYPES.join(', ')}, test, or a pattern such as trade.*.`);
+    throw new ExpectationError(
+      `--expect ${JSON.stringify(spec)}: unknown event type. Expected one of ${EVENT_TYPES.join(', ')}, test, or a pattern such as trade.*.`,
+    );
   }
   if (!(count >= 1)) throw new ExpectationError(`--expect ${JSON.stringify(spec)}: the count must be 1 or more.`);
   return { pattern, count };

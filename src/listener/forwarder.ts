@@ -45,7 +45,13 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
   function forward(url: string, headers: string[], body: Buffer): Promise<ForwardAnswer> {
     const started = now();
     const elapsed = () => Math.max(0, now() - started);
-    const unreachable = (error: unknown) => failure(url, elapsed(), 'unreachable', `Could not reach the app at ${url} (${describe(error)}). Is it running on that port?`);
+    const unreachable = (error: unknown) =>
+      failure(
+        url,
+        elapsed(),
+        'unreachable',
+        `Could not reach the app at ${url} (${describe(error)}). Is it running on that port?`,
+      );
     return new Promise((resolve) => {
       // A handler of undici's dispatch API rather than agent.request(): no AbortController, no
       // response stream and no async resource per delivery (together about a fifth of listen's CPU).
@@ -67,7 +73,15 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
       };
       // Our own deadline for the whole exchange (connect, headers and body): 504 past it.
       const timer = setTimeout(
-        () => stop(failure(url, elapsed(), 'timeout', `The app at ${url} did not answer within ${options.timeoutMs} ms. Answer quickly and do the work afterwards.`)),
+        () =>
+          stop(
+            failure(
+              url,
+              elapsed(),
+              'timeout',
+              `The app at ${url} did not answer within ${options.timeoutMs} ms. Answer quickly and do the work afterwards.`,
+            ),
+          ),
         options.timeoutMs,
       );
       let parts: { origin: string; path: string };
@@ -94,11 +108,24 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
             size += chunk.length;
             if (size > MAX_ANSWER_BYTES) {
               chunks = [];
-              stop(failure(url, elapsed(), 'too_large', `The app at ${url} answered with a body over 1 MiB; the listener hands back at most 1 MiB.`));
+              stop(
+                failure(
+                  url,
+                  elapsed(),
+                  'too_large',
+                  `The app at ${url} answered with a body over 1 MiB; the listener hands back at most 1 MiB.`,
+                ),
+              );
             } else chunks.push(chunk);
           },
           onResponseEnd() {
-            settle({ url, status, ms: elapsed(), headers: appHeaders, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });
+            settle({
+              url,
+              status,
+              ms: elapsed(),
+              headers: appHeaders,
+              body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+            });
           },
           onResponseError(_c, error) {
             settle(unreachable(error));
@@ -116,7 +143,12 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
   };
 }
 
-function failure(url: string, ms: number, kind: NonNullable<ForwardResult['error']>['kind'], message: string): ForwardAnswer {
+function failure(
+  url: string,
+  ms: number,
+  kind: NonNullable<ForwardResult['error']>['kind'],
+  message: string,
+): ForwardAnswer {
   return { url, status: null, ms, error: { kind, message }, headers: {}, body: Buffer.alloc(0) };
 }
 

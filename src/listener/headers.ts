@@ -25,7 +25,8 @@ export function forwardableHeaders(rawHeaders: readonly string[]): string[] {
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     if (name.length === 10 && name.toLowerCase() === 'connection') {
-      for (const token of (rawHeaders[i + 1] as string).split(',')) (named ??= new Set()).add(token.trim().toLowerCase());
+      for (const token of (rawHeaders[i + 1] as string).split(','))
+        (named ??= new Set()).add(token.trim().toLowerCase());
     }
   }
   const out: string[] = [];
@@ -50,7 +51,9 @@ export function headerRecord(rawHeaders: readonly string[]): Record<string, stri
 }
 
 /** Response headers of the app worth handing back to the sender (not hop-by-hop, not framing). */
-export function answerHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+export function answerHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || NOT_FORWARDED.has(name.toLowerCase()) || name.toLowerCase() === 'date') continue;

@@ -47,7 +47,9 @@ export async function createRecorder(file: string, onError: (error: Error) => vo
 /** The body of a delivery in the record file's form. */
 export function encodeBody(body: Buffer): Pick<RecordedDelivery, 'body' | 'encoding'> {
   const text = body.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(body) ? { body: text, encoding: 'utf8' } : { body: body.toString('base64'), encoding: 'base64' };
+  return Buffer.from(text, 'utf8').equals(body)
+    ? { body: text, encoding: 'utf8' }
+    : { body: body.toString('base64'), encoding: 'base64' };
 }
 
 export function decodeBody(entry: Pick<RecordedDelivery, 'body' | 'encoding'>): Buffer {
@@ -77,7 +79,9 @@ export async function readRecording(file: string): Promise<RecordedDelivery[]> {
       entry.headers === null ||
       (entry.encoding !== 'utf8' && entry.encoding !== 'base64')
     ) {
-      throw new RecordingError(`Line ${i + 1} of ${file} is not a recorded delivery (it needs headers, body and encoding).`);
+      throw new RecordingError(
+        `Line ${i + 1} of ${file} is not a recorded delivery (it needs headers, body and encoding).`,
+      );
     }
     entries.push(entry as RecordedDelivery);
   });

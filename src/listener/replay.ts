@@ -64,7 +64,8 @@ export async function replayDeliveries(options: ReplayOptions): Promise<ReplayRe
         result = { ...base, status: response.statusCode, ms: now() - started, ok };
       } catch (error) {
         const err = error as { code?: string; name?: string; message?: string };
-        const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.code ?? err.message ?? String(error));
+        const why =
+          err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.code ?? err.message ?? String(error));
         result = { ...base, status: null, ms: now() - started, error: why, ok: false };
       }
       results.push(result);
@@ -83,7 +84,12 @@ function headersFor(entry: RecordedDelivery, body: Buffer, secret: string | unde
   }
   const kept = forwardableHeaders(flat);
   if (secret === undefined) return kept;
-  const resigned = new Set<string>([HEADER.signature, HEADER.webhookTimestamp, HEADER.webhookSignature, HEADER.webhookId]);
+  const resigned = new Set<string>([
+    HEADER.signature,
+    HEADER.webhookTimestamp,
+    HEADER.webhookSignature,
+    HEADER.webhookId,
+  ]);
   const out: string[] = [];
   for (let i = 0; i + 1 < kept.length; i += 2) {
     if (!resigned.has((kept[i] as string).toLowerCase())) out.push(kept[i] as string, kept[i + 1] as string);

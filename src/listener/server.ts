@@ -50,8 +50,13 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
       () => void inflight.delete(task),
       (error: unknown) => {
         inflight.delete(task);
-        logger.error(`Internal error while handling ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
-        if (!res.headersSent) sendJson(res, 500, { error: { code: 'listener_error', message: 'The listener failed on this request; see its log.' } });
+        logger.error(
+          `Internal error while handling ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            error: { code: 'listener_error', message: 'The listener failed on this request; see its log.' },
+          });
         else res.destroy();
       },
     );
@@ -61,9 +66,12 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
       req.resume();
-      if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, { ok: true, listener: 'v2k-webhooks listen', send: 'POST deliveries here' });
+      if (req.method === 'GET' || req.method === 'HEAD')
+        return sendJson(res, 200, { ok: true, listener: 'v2k-webhooks listen', send: 'POST deliveries here' });
       res.setHeader('allow', 'GET, HEAD, POST');
-      return sendJson(res, 405, { error: { code: 'method_not_allowed', message: 'The listener takes webhook deliveries as POST.' } });
+      return sendJson(res, 405, {
+        error: { code: 'method_not_allowed', message: 'The listener takes webhook deliveries as POST.' },
+      });
     }
     const body = await readBody(req);
     if (body === 'too_large') {
@@ -74,7 +82,13 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     if (body === 'aborted') return;
 
     const receivedAt = isoTime(now());
-    const verdict = checkDelivery({ body, headers: req.headers, secrets, toleranceSeconds: options.toleranceSeconds, now });
+    const verdict = checkDelivery({
+      body,
+      headers: req.headers,
+      secrets,
+      toleranceSeconds: options.toleranceSeconds,
+      now,
+    });
     const payload = parseJson(body);
     const event = header(req, HEADER.event) ?? stringField(payload, 'event');
     recorder?.append({
@@ -116,7 +130,13 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         const first = await (answers[0] as Promise<ForwardAnswer>);
         record.status = answer(res, first);
         const all = answers.length === 1 ? [first] : await Promise.all(answers);
-        record.forwards = all.map(({ url, status, ms, error }, i) => ({ url, status, ms, ...(error ? { error } : {}), answered: i === 0 }));
+        record.forwards = all.map(({ url, status, ms, error }, i) => ({
+          url,
+          status,
+          ms,
+          ...(error ? { error } : {}),
+          answered: i === 0,
+        }));
       }
     }
     try {
@@ -126,10 +146,12 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     }
   }
 
-  const port = await listen(server, options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1').catch(async (error: unknown) => {
-    await Promise.all([forwarder.close(), recorder?.close()]);
-    throw error;
-  });
+  const port = await listen(server, options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1').catch(
+    async (error: unknown) => {
+      await Promise.all([forwarder.close(), recorder?.close()]);
+      throw error;
+    },
+  );
   const host = options.host ?? '127.0.0.1';
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
@@ -147,7 +169,10 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         // Deliveries in flight finish (their forwards are bounded by the timeout); a sender stalled
         // mid-body does not hold the shutdown past that.
         let grace: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.all([...inflight]), new Promise((resolve) => (grace = setTimeout(resolve, forwardTimeoutMs + 1_000)))]);
+        await Promise.race([
+          Promise.all([...inflight]),
+          new Promise((resolve) => (grace = setTimeout(resolve, forwardTimeoutMs + 1_000))),
+        ]);
         clearTimeout(grace);
         server.closeAllConnections();
         await Promise.all([...inflight]);
@@ -163,7 +188,12 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
 function answer(res: ServerResponse, first: ForwardAnswer): number {
   if (first.error) {
     const status = first.error.kind === 'timeout' ? 504 : 502;
-    const code = first.error.kind === 'timeout' ? 'app_timeout' : first.error.kind === 'too_large' ? 'app_answer_too_large' : 'app_unreachable';
+    const code =
+      first.error.kind === 'timeout'
+        ? 'app_timeout'
+        : first.error.kind === 'too_large'
+          ? 'app_answer_too_large'
+          : 'app_unreachable';
     sendJson(res, status, { error: { code, message: first.error.message } });
     return status;
   }
@@ -182,7 +212,11 @@ function parseTargets(specs: readonly string[]): Target[] {
     try {
       return parseTarget(spec);
     } catch (error) {
-      if (error instanceof TargetError) throw new UsageError(error.message, 'Use --forward localhost:3000, --forward http://host:port/path, or --forward "trade.*=localhost:3000/trades".');
+      if (error instanceof TargetError)
+        throw new UsageError(
+          error.message,
+          'Use --forward localhost:3000, --forward http://host:port/path, or --forward "trade.*=localhost:3000/trades".',
+        );
       throw error;
     }
   });
@@ -190,10 +224,15 @@ function parseTargets(specs: readonly string[]): Target[] {
 
 async function openRecorder(file: string, logger: ListenerLogger): Promise<Recorder> {
   try {
-    return await createRecorder(file, (error) => logger.error(`Cannot write the record file ${file}: ${error.message}`));
+    return await createRecorder(file, (error) =>
+      logger.error(`Cannot write the record file ${file}: ${error.message}`),
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new UsageError(`Cannot open the record file ${file}: ${code}.`, 'Check that its directory exists and is writable.');
+    throw new UsageError(
+      `Cannot open the record file ${file}: ${code}.`,
+      'Check that its directory exists and is writable.',
+    );
   }
 }
 
@@ -207,7 +246,13 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
             hint: 'Pass --port with a free port (--port 0 picks one). `v2k-webhooks dispatcher` also defaults to 4000.',
           }),
         );
-      } else reject(new V2kError(`Cannot listen on ${host}:${port}: ${error.code ?? error.message}.`, { code: 'listen_failed', hint: 'Check --host and --port.' }));
+      } else
+        reject(
+          new V2kError(`Cannot listen on ${host}:${port}: ${error.code ?? error.message}.`, {
+            code: 'listen_failed',
+            hint: 'Check --host and --port.',
+          }),
+        );
     };
     server.once('error', onError);
     server.listen(port, host, () => {
@@ -246,7 +291,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | 'aborted
       else chunks = [];
     });
     // One chunk (a typical delivery) is the body as it is; Node gives each chunk its own memory.
-    req.on('end', () => settle(size > MAX_BODY_BYTES ? 'too_large' : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on('end', () =>
+      settle(size > MAX_BODY_BYTES ? 'too_large' : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+    );
     req.on('error', () => settle('aborted'));
     req.on('close', () => settle('aborted'));
   });

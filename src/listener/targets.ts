@@ -21,7 +21,8 @@ export function parseTarget(spec: string): Target {
   const text = spec.trim();
   const route = ROUTE.exec(text);
   const patterns = route ? (route[1] as string).split(',') : [];
-  if (route && (route[2] as string).trim() === '') throw new TargetError(`${JSON.stringify(spec)} routes ${route[1]} to nothing: write pattern=URL.`);
+  if (route && (route[2] as string).trim() === '')
+    throw new TargetError(`${JSON.stringify(spec)} routes ${route[1]} to nothing: write pattern=URL.`);
   const url = normalizeUrl(route ? (route[2] as string) : text, spec);
   return { url, patterns, spec };
 }
@@ -36,12 +37,15 @@ export function normalizeUrl(value: string, spec = value): string {
   try {
     url = new URL(text);
   } catch {
-    throw new TargetError(`${JSON.stringify(spec)} is not a forward target: expected localhost:3000, a URL, or pattern=URL.`);
+    throw new TargetError(
+      `${JSON.stringify(spec)} is not a forward target: expected localhost:3000, a URL, or pattern=URL.`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TargetError(`${JSON.stringify(spec)} is not an http(s) URL.`);
   }
-  if (url.username || url.password) throw new TargetError(`${JSON.stringify(spec)} holds credentials; targets may not.`);
+  if (url.username || url.password)
+    throw new TargetError(`${JSON.stringify(spec)} holds credentials; targets may not.`);
   return url.href;
 }
 
@@ -54,7 +58,9 @@ export function matchesPattern(pattern: string, event: string): boolean {
 
 /** The targets an event goes to, in the order given; the first one answers the sender. */
 export function routeFor(targets: readonly Target[], event: string | undefined): Target[] {
-  return targets.filter((t) => t.patterns.length === 0 || (event !== undefined && t.patterns.some((p) => matchesPattern(p, event))));
+  return targets.filter(
+    (t) => t.patterns.length === 0 || (event !== undefined && t.patterns.some((p) => matchesPattern(p, event))),
+  );
 }
 
 function escapeRegex(text: string): string {

@@ -14,7 +14,10 @@ import { startReceiver, type Receiver } from '../helpers/receiver.js';
 // The page.evaluate callbacks run in the browser; these are the few browser globals they touch
 // (the project's type-check has no DOM library, so src/ cannot use one by mistake).
 declare const window: { scrollY: number; innerWidth: number; scrollTo(x: number, y: number): void; __xss?: number };
-declare const document: { querySelectorAll(selector: string): { length: number }; documentElement: { scrollWidth: number } };
+declare const document: {
+  querySelectorAll(selector: string): { length: number };
+  documentElement: { scrollWidth: number };
+};
 
 const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -57,10 +60,22 @@ describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => 
     mkdirSync(RESULTS, { recursive: true });
     // 0.05: the 2/4/8 s retries take 0.1/0.2/0.4 s, so a failing delivery ends within a second,
     // and the 10 s timeout is 0.5 s, which a loaded machine's receiver still answers well within.
-    [dispatcher, good, bad] = await Promise.all([startDispatcher({ timeScale: 0.05 }), startReceiver({ status: 200, body: 'ok' }), startReceiver({ status: 500, body: 'receiver is broken' })]);
+    [dispatcher, good, bad] = await Promise.all([
+      startDispatcher({ timeScale: 0.05 }),
+      startReceiver({ status: 200, body: 'ok' }),
+      startReceiver({ status: 500, body: 'receiver is broken' }),
+    ]);
     hooks = {
-      good: await api<WebhookWithSecret>('POST', '/api/webhooks', { url: good.url, events: ['*'], description: HOSTILE_DESCRIPTION }),
-      bad: await api<WebhookWithSecret>('POST', '/api/webhooks', { url: bad.url, events: ['trade.completed'], description: 'always 500' }),
+      good: await api<WebhookWithSecret>('POST', '/api/webhooks', {
+        url: good.url,
+        events: ['*'],
+        description: HOSTILE_DESCRIPTION,
+      }),
+      bad: await api<WebhookWithSecret>('POST', '/api/webhooks', {
+        url: bad.url,
+        events: ['trade.completed'],
+        description: 'always 500',
+      }),
     };
     await emit('trade.completed');
     await emit('trade.completed');
@@ -97,7 +112,9 @@ describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => 
       expect(await row.textContent()).toContain(hook.url);
     }
     // The failing webhook: 2 deliveries, 4 attempts each, all failed.
-    expect(await page.locator(`#webhooks tr[data-webhook="${hooks.bad.id}"] [data-field="successRate"]`).textContent()).toBe('0.0 %');
+    expect(
+      await page.locator(`#webhooks tr[data-webhook="${hooks.bad.id}"] [data-field="successRate"]`).textContent(),
+    ).toBe('0.0 %');
     expect(bad.requests).toHaveLength(8);
   });
 
@@ -140,9 +157,13 @@ describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => 
     expect(scrollBefore).toBeGreaterThan(0);
 
     const { id: eventId } = await emit('alert.triggered');
-    await page.waitForFunction(() => document.querySelectorAll('#deliveries tr.delivery').length === 4, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#deliveries tr.delivery').length === 4, undefined, {
+      timeout: 15_000,
+    });
     const newest = (await settled(hooks.good.id)).find((d) => d.eventId === eventId) as Delivery;
-    await page.waitForSelector(`#deliveries tr[data-delivery="${newest.id}"] [data-field="status"]:text("succeeded")`, { timeout: 15_000 });
+    await page.waitForSelector(`#deliveries tr[data-delivery="${newest.id}"] [data-field="status"]:text("succeeded")`, {
+      timeout: 15_000,
+    });
 
     expect(await page.evaluate(() => performance.timeOrigin)).toBe(loaded); // same document: no reload
     expect(await page.inputValue('#filter')).toBe(hooks.good.id);

@@ -13,8 +13,16 @@ describe('v2k-webhooks demo', () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-    expect(lines[0]).toMatchObject({ type: 'ready', monitoring: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/admin\/webhooks$/) });
-    const events = lines.filter((l) => l.type === 'event') as Array<{ event: string; verdict: { ok: boolean; reason: string }; forwards: Array<{ status: number }>; attempt: number }>;
+    expect(lines[0]).toMatchObject({
+      type: 'ready',
+      monitoring: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/admin\/webhooks$/),
+    });
+    const events = lines.filter((l) => l.type === 'event') as Array<{
+      event: string;
+      verdict: { ok: boolean; reason: string };
+      forwards: Array<{ status: number }>;
+      attempt: number;
+    }>;
     for (const type of EVENT_TYPES) {
       const seen = events.filter((e) => e.event === type && e.verdict.ok);
       expect(seen.length, type).toBeGreaterThan(0);
@@ -29,9 +37,16 @@ describe('v2k-webhooks demo', () => {
     // The forged one: a bad signature, the app answering 401.
     expect(events.some((e) => e.verdict.reason === 'bad_signature' && e.forwards[0]?.status === 401)).toBe(true);
 
-    const summary = lines.at(-1) as { type: string; ok: boolean; retried: boolean; events: Array<{ event: string; listener: string; app: string; status: string }> };
+    const summary = lines.at(-1) as {
+      type: string;
+      ok: boolean;
+      retried: boolean;
+      events: Array<{ event: string; listener: string; app: string; status: string }>;
+    };
     expect(summary).toMatchObject({ type: 'summary', ok: true, retried: true });
-    expect(summary.events.map((e) => [e.event, e.listener, e.app, e.status])).toEqual(EVENT_TYPES.map((type) => [type, 'verified', 'verified', 'succeeded']));
+    expect(summary.events.map((e) => [e.event, e.listener, e.app, e.status])).toEqual(
+      EVENT_TYPES.map((type) => [type, 'verified', 'verified', 'succeeded']),
+    );
   });
 
   it('prints a readable flow for people', async () => {

@@ -7,7 +7,8 @@ import { EVENT_TYPES } from '../../src/core/events.js';
 const SECRET = 'whsec_xyz789';
 const dir = tempHome();
 const payloadFile = join(dir, 'trade.json');
-const body = '{"event":"trade.completed","timestamp":"2025-12-02T12:00:00Z","data":{"tradeId":"tx_123","userId":"user_456","trackId":"track_789","type":"BUY","amount":100,"price":1.5,"totalValue":150,"txHash":"0x..."}}';
+const body =
+  '{"event":"trade.completed","timestamp":"2025-12-02T12:00:00Z","data":{"tradeId":"tx_123","userId":"user_456","trackId":"track_789","type":"BUY","amount":100,"price":1.5,"totalValue":150,"txHash":"0x..."}}';
 writeFileSync(payloadFile, body);
 
 describe('sign and verify', () => {
@@ -17,13 +18,25 @@ describe('sign and verify', () => {
     // Same digest as Python's hmac.new(b'whsec_xyz789', body, hashlib.sha256).hexdigest()
     expect(signed.stdout).toBe('528b264e4502aa450f86eee7cdf8cbc9c2e25bb57facdb0ea342bdd2dbabfd0d');
 
-    const verified = await cli(['verify', '--secret', SECRET, '--signature', String(signed.stdout), '--payload', payloadFile]);
+    const verified = await cli([
+      'verify',
+      '--secret',
+      SECRET,
+      '--signature',
+      String(signed.stdout),
+      '--payload',
+      payloadFile,
+    ]);
     expect(verified.exitCode).toBe(0);
     expect(verified.stdout).toMatch(/^verified/);
   });
 
   it('reads the payload from stdin', async () => {
-    const signed = await cli(['sign', '--payload', '-'], { input: body, stdin: undefined, env: { V2K_WEBHOOK_SECRET: SECRET } });
+    const signed = await cli(['sign', '--payload', '-'], {
+      input: body,
+      stdin: undefined,
+      env: { V2K_WEBHOOK_SECRET: SECRET },
+    });
     expect(signed.stdout).toBe('528b264e4502aa450f86eee7cdf8cbc9c2e25bb57facdb0ea342bdd2dbabfd0d');
   });
 
@@ -31,19 +44,46 @@ describe('sign and verify', () => {
     const signed = await cli(['sign', '--secret', SECRET, '--payload', payloadFile]);
     const tampered = join(dir, 'tampered.json');
     writeFileSync(tampered, body.replace('"amount":100', '"amount":900'));
-    const result = await cli(['verify', '--secret', SECRET, '--signature', String(signed.stdout), '--payload', tampered]);
+    const result = await cli([
+      'verify',
+      '--secret',
+      SECRET,
+      '--signature',
+      String(signed.stdout),
+      '--payload',
+      tampered,
+    ]);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/bad signature: .*raw request body/);
 
-    const json = await cli(['--json', 'verify', '--secret', SECRET, '--signature', String(signed.stdout), '--payload', tampered]);
+    const json = await cli([
+      '--json',
+      'verify',
+      '--secret',
+      SECRET,
+      '--signature',
+      String(signed.stdout),
+      '--payload',
+      tampered,
+    ]);
     expect(json.exitCode).toBe(1);
     expect(JSON.parse(String(json.stdout))).toMatchObject({ ok: false, reason: 'bad_signature' });
   });
 
   it('prints every delivery header with --headers, and verify accepts the v1 signature', async () => {
-    const signed = await cli(['--json', 'sign', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '--payload', payloadFile, '--headers']);
+    const signed = await cli([
+      '--json',
+      'sign',
+      '--secret',
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      '--payload',
+      payloadFile,
+      '--headers',
+    ]);
     const { headers } = JSON.parse(String(signed.stdout)) as { headers: Record<string, string> };
-    expect(Object.keys(headers)).toEqual(expect.arrayContaining(['x-v2k-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature']));
+    expect(Object.keys(headers)).toEqual(
+      expect.arrayContaining(['x-v2k-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature']),
+    );
     const result = await cli([
       'verify',
       '--secret',
@@ -70,7 +110,10 @@ describe('events', () => {
   });
 
   it('gives JSON with --json, before or after the command', async () => {
-    for (const args of [['--json', 'events'], ['events', '--json']]) {
+    for (const args of [
+      ['--json', 'events'],
+      ['events', '--json'],
+    ]) {
       const result = await cli(args);
       const list = JSON.parse(String(result.stdout)) as Array<{ type: string }>;
       expect(list.map((e) => e.type)).toEqual([...EVENT_TYPES, 'test']);
@@ -79,7 +122,10 @@ describe('events', () => {
 
   it('shows one type with its sample', async () => {
     const result = await cli(['--json', 'events', 'royalty.claimed']);
-    expect(JSON.parse(String(result.stdout))).toMatchObject({ type: 'royalty.claimed', required: ['userId', 'amount', 'tracks'] });
+    expect(JSON.parse(String(result.stdout))).toMatchObject({
+      type: 'royalty.claimed',
+      required: ['userId', 'amount', 'tracks'],
+    });
   });
 });
 
@@ -106,15 +152,18 @@ describe('usage errors exit 2 with a hint', () => {
     expect(help.stdout).toContain('Exit codes');
   });
 
-  it.each([[['--help']], [['list', '--help']], [['config', 'get', '-h']], [['help', 'create']], [['dispatcher', '--help']]])(
-    '%j prints from the build\'s snapshot exactly what commander prints',
-    async (args) => {
-      // A leading --json is not a help form the snapshot answers, so commander prints this one.
-      const [fast, commander] = await Promise.all([cli(args), cli(['--json', ...args])]);
-      expect(fast).toMatchObject({ exitCode: 0, stderr: '' });
-      expect(commander).toMatchObject({ exitCode: 0, stderr: '' });
-      expect(fast.stdout).toBe(commander.stdout);
-      expect(fast.stdout).toMatch(/^Usage: v2k-webhooks/);
-    },
-  );
+  it.each([
+    [['--help']],
+    [['list', '--help']],
+    [['config', 'get', '-h']],
+    [['help', 'create']],
+    [['dispatcher', '--help']],
+  ])("%j prints from the build's snapshot exactly what commander prints", async (args) => {
+    // A leading --json is not a help form the snapshot answers, so commander prints this one.
+    const [fast, commander] = await Promise.all([cli(args), cli(['--json', ...args])]);
+    expect(fast).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(commander).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(fast.stdout).toBe(commander.stdout);
+    expect(fast.stdout).toMatch(/^Usage: v2k-webhooks/);
+  });
 });

@@ -51,7 +51,8 @@ export async function startApp(options: { name?: string; secret?: string; mode?:
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const signature = req.headers['x-v2k-signature'];
-      const verified = secret === undefined ? null : checkSignature(body, typeof signature === 'string' ? signature : '', secret);
+      const verified =
+        secret === undefined ? null : checkSignature(body, typeof signature === 'string' ? signature : '', secret);
       let event: string | undefined;
       try {
         event = (JSON.parse(body.toString('utf8')) as { event?: string }).event;
@@ -75,7 +76,9 @@ export async function startApp(options: { name?: string; secret?: string; mode?:
   };
 
   let server: Server = createServer(handler);
-  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
 
   const app: SampleApp = {
     name,

@@ -15,7 +15,10 @@ export function tempHome(): string {
  * Runs the built CLI as a user would, off a TTY, never throwing on a non-zero exit.
  * Environment: a temporary HOME and no V2K_* variables from the caller unless given.
  */
-export function cli(args: readonly string[], options: Options & { env?: Record<string, string | undefined> } = {}): Promise<Result> {
+export function cli(
+  args: readonly string[],
+  options: Options & { env?: Record<string, string | undefined> } = {},
+): Promise<Result> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('V2K_')));
   const home = options.env?.HOME ?? tempHome();
   return execa('node', [BIN, ...args], {

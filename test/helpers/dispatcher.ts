@@ -64,7 +64,10 @@ export async function startDispatcher(options: StartDispatcherOptions = {}): Pro
   });
   const lines: Array<Record<string, unknown>> = [];
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dispatcher did not print its ready line within 20 s. stderr:\n${stderr}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`dispatcher did not print its ready line within 20 s. stderr:\n${stderr}`)),
+      20_000,
+    );
     const rl = createInterface({ input: child.stdout! });
     let first = true;
     rl.on('line', (line) => {
@@ -84,7 +87,9 @@ export async function startDispatcher(options: StartDispatcherOptions = {}): Pro
     });
     void child.then((result) => {
       clearTimeout(timer);
-      reject(new Error(`dispatcher exited (${result.exitCode ?? result.signal}) before it was ready. stderr:\n${stderr}`));
+      reject(
+        new Error(`dispatcher exited (${result.exitCode ?? result.signal}) before it was ready. stderr:\n${stderr}`),
+      );
     });
   });
   const line = await ready;

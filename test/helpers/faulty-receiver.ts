@@ -123,7 +123,8 @@ const HOLD_CAP_MS = 30_000;
  */
 export async function startFaultyReceiver(options: FaultyReceiverOptions): Promise<FaultyReceiver> {
   const holdMs = Math.min(options.holdMs, HOLD_CAP_MS);
-  const keyOf = options.keyOf ?? ((r) => `${String(r.headers['x-v2k-delivery'])}#${String(r.headers['x-v2k-attempt'])}`);
+  const keyOf =
+    options.keyOf ?? ((r) => `${String(r.headers['x-v2k-delivery'])}#${String(r.headers['x-v2k-attempt'])}`);
   const groupOf = options.groupOf ?? ((r) => r.path);
   const recent = new Map<string, boolean[]>(); // per group: whether each of the last `of` requests was a fault
   const holdStarts = new Map<string, number[]>(); // per group: when the latest holds began
@@ -157,7 +158,12 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions): Promi
         return;
       }
       const body = Buffer.concat(chunks);
-      const request: FaultyRequest = { path, headers: req.headers, body, json: () => JSON.parse(body.toString('utf8')) as unknown };
+      const request: FaultyRequest = {
+        path,
+        headers: req.headers,
+        body,
+        json: () => JSON.parse(body.toString('utf8')) as unknown,
+      };
       let key: string;
       try {
         key = keyOf(request);
@@ -178,7 +184,11 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions): Promi
         const window = recent.get(group) ?? [];
         const isHold = planned === 'timeout' || planned === 'slowBody';
         const starts = (holdStarts.get(group) ?? []).filter((t) => t > at - limit.perMs);
-        if (planned !== 'ok' && (window.filter(Boolean).length >= limit.faults || (isHold && starts.length >= limit.holds))) applied = 'ok';
+        if (
+          planned !== 'ok' &&
+          (window.filter(Boolean).length >= limit.faults || (isHold && starts.length >= limit.holds))
+        )
+          applied = 'ok';
         if (applied === 'timeout' || applied === 'slowBody') starts.push(at);
         holdStarts.set(group, starts);
         window.push(applied !== 'ok');

@@ -87,8 +87,21 @@ export async function runInPty(
     stepTimeout: (options.stepTimeoutMs ?? 15_000) / 1000,
     exitTimeout: 15,
   };
-  const run = await execa('python3', ['-c', DRIVER], { input: JSON.stringify(spec), reject: false, timeout: 60_000, extendEnv: true });
+  const run = await execa('python3', ['-c', DRIVER], {
+    input: JSON.stringify(spec),
+    reject: false,
+    timeout: 60_000,
+    extendEnv: true,
+  });
   if (run.exitCode !== 0) throw new Error(`the pty driver failed: ${String(run.stderr)}`);
-  const result = JSON.parse(String(run.stdout)) as { exitCode: number | null; output: string; failedStep: number | null };
-  return { exitCode: result.exitCode, output: result.output, ...(result.failedStep === null ? {} : { failedStep: result.failedStep }) };
+  const result = JSON.parse(String(run.stdout)) as {
+    exitCode: number | null;
+    output: string;
+    failedStep: number | null;
+  };
+  return {
+    exitCode: result.exitCode,
+    output: result.output,
+    ...(result.failedStep === null ? {} : { failedStep: result.failedStep }),
+  };
 }

@@ -2,14 +2,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApiClient, createDispatcher, createListener, EVENT_CATALOG, type ListenerEvent } from '../../src/index.js';
+import {
+  createApiClient,
+  createDispatcher,
+  createListener,
+  EVENT_CATALOG,
+  type ListenerEvent,
+} from '../../src/index.js';
 import { startReceiver } from '../helpers/receiver.js';
 
 // The README's Library example, as a test suite would use the package: no processes, just calls.
 describe('the library inside a test suite', () => {
   it('dispatcher → listener → app, in process, with the delivery rules time-scaled', async () => {
     const app = await startReceiver({ status: 200, body: 'ok' });
-    const dispatcher = await createDispatcher({ dbPath: join(mkdtempSync(join(tmpdir(), 'v2k-lib-')), 'test.db'), port: 0, timeScale: 0.01 });
+    const dispatcher = await createDispatcher({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'v2k-lib-')), 'test.db'),
+      port: 0,
+      timeScale: 0.01,
+    });
     const seen: ListenerEvent[] = [];
     const listener = await createListener({ port: 0, forward: [app.url], onEvent: (e) => seen.push(e) });
     try {
@@ -19,8 +29,16 @@ describe('the library inside a test suite', () => {
       await api.emitEvent({ event: 'trade.completed', data: EVENT_CATALOG['trade.completed'].sample.data });
       await app.waitForCount(1);
       await expect.poll(() => seen.length).toBe(1);
-      expect(seen[0]).toMatchObject({ event: 'trade.completed', verdict: { ok: true }, status: 200, forwards: [{ status: 200 }] });
-      expect(JSON.parse(app.requests[0]?.body.toString('utf8') ?? '{}')).toMatchObject({ event: 'trade.completed', data: { userId: 'user_dev' } });
+      expect(seen[0]).toMatchObject({
+        event: 'trade.completed',
+        verdict: { ok: true },
+        status: 200,
+        forwards: [{ status: 200 }],
+      });
+      expect(JSON.parse(app.requests[0]?.body.toString('utf8') ?? '{}')).toMatchObject({
+        event: 'trade.completed',
+        data: { userId: 'user_dev' },
+      });
     } finally {
       await listener.close();
       await dispatcher.close();

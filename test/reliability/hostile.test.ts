@@ -58,7 +58,10 @@ async function runCases(port: number, pid: number, cases: HostileCase[]): Promis
       byKind[c.kind]++;
       const cutOff = c.cut !== undefined && answer.status === null && !answer.timedOut;
       const fourXX = answer.status !== null && answer.status >= 400 && answer.status < 500;
-      if (!fourXX && !cutOff) failures.push(`${c.kind} — ${c.name}: ${answer.timedOut ? 'no answer (hung)' : (answer.head.split('\r\n')[0] ?? '') || 'closed without an answer'}`);
+      if (!fourXX && !cutOff)
+        failures.push(
+          `${c.kind} — ${c.name}: ${answer.timedOut ? 'no answer (hung)' : (answer.head.split('\r\n')[0] ?? '') || 'closed without an answer'}`,
+        );
     });
   } finally {
     clearInterval(sampler);
@@ -68,7 +71,11 @@ async function runCases(port: number, pid: number, cases: HostileCase[]): Promis
 }
 
 /** Trickles a request a byte at a time; resolves with what the server did and when. */
-async function trickle(port: number, head: string, declaredBody: number | null): Promise<{ status: number | null; ms: number }> {
+async function trickle(
+  port: number,
+  head: string,
+  declaredBody: number | null,
+): Promise<{ status: number | null; ms: number }> {
   const { connect } = await import('node:net');
   return new Promise((resolve) => {
     const started = Date.now();
@@ -84,7 +91,8 @@ async function trickle(port: number, head: string, declaredBody: number | null):
     socket.on('connect', () => {
       socket.write(head + (declaredBody === null ? '' : `Content-Length: ${declaredBody}\r\n\r\n{`));
       timer = setInterval(() => {
-        if (Date.now() - started > 20_000) give(null); // never cut: the test fails below
+        if (Date.now() - started > 20_000)
+          give(null); // never cut: the test fails below
         else socket.write(declaredBody === null ? 'X-Slow: 1\r\n' : ' ');
       }, 100);
     });
@@ -102,7 +110,11 @@ describe('hostile input: the dispatcher API', () => {
     const key = 'hostile_key';
     const dispatcher = await startDispatcher({ timeScale: 0.05, apiKeys: [`${key}:user_hostile`] });
     try {
-      const created = await call(dispatcher.url, 'POST', '/api/webhooks', key, { url: 'http://127.0.0.1:9/hook', events: ['trade.failed'], description: 'before' });
+      const created = await call(dispatcher.url, 'POST', '/api/webhooks', key, {
+        url: 'http://127.0.0.1:9/hook',
+        events: ['trade.failed'],
+        description: 'before',
+      });
       expect(created.status).toBe(201);
       const before = await call(dispatcher.url, 'GET', `/api/webhooks/${created.body.id as string}`, key);
       const port = Number(new URL(dispatcher.url).port);
@@ -116,7 +128,10 @@ describe('hostile input: the dispatcher API', () => {
       expect((await call(dispatcher.url, 'GET', '/healthz', null)).body).toEqual({ ok: true });
       const list = await call(dispatcher.url, 'GET', '/api/webhooks', key);
       expect(list.body.data).toEqual([before.body].map(({ stats: _stats, ...webhook }) => webhook));
-      const ok = await call(dispatcher.url, 'POST', '/api/events', key, { event: 'trade.failed', data: { tradeId: 't', userId: 'u', reason: 'r' } });
+      const ok = await call(dispatcher.url, 'POST', '/api/events', key, {
+        event: 'trade.failed',
+        data: { tradeId: 't', userId: 'u', reason: 'r' },
+      });
       expect(ok.status).toBe(202);
       await dispatcher.stop();
       // No request made it fail inside (an internal error is logged on stderr).
@@ -135,7 +150,8 @@ describe('hostile input: the dispatcher API', () => {
     const dispatcher = await startDispatcher({ timeScale: 0.05, apiKeys: ['slow_key:user_slow'] });
     try {
       const port = Number(new URL(dispatcher.url).port);
-      const head = 'POST /api/webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer slow_key\r\nContent-Type: application/json\r\n';
+      const head =
+        'POST /api/webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer slow_key\r\nContent-Type: application/json\r\n';
       const [slowBody, slowHeaders] = await Promise.all([trickle(port, head, 1000), trickle(port, head, null)]);
       // Cut by the server (408 Request Timeout or a close), long before the trickle would have ended.
       for (const cut of [slowBody, slowHeaders]) {
@@ -159,14 +175,25 @@ describe('hostile input: listen --reject-invalid', () => {
       expect(listen.process.exitCode).toBeNull();
 
       // A real delivery still goes through, and is printed.
-      const body = JSON.stringify({ event: 'trade.failed', timestamp: new Date().toISOString(), data: { tradeId: 'ok', userId: 'u', reason: 'r' } });
-      const res = await fetch(listen.url, { method: 'POST', headers: generateTestHeaders({ payload: body, secret, event: 'trade.failed' }), body });
+      const body = JSON.stringify({
+        event: 'trade.failed',
+        timestamp: new Date().toISOString(),
+        data: { tradeId: 'ok', userId: 'u', reason: 'r' },
+      });
+      const res = await fetch(listen.url, {
+        method: 'POST',
+        headers: generateTestHeaders({ payload: body, secret, event: 'trade.failed' }),
+        body,
+      });
       expect(res.status).toBe(200);
-      for (let waited = 0; !listen.lines.some((l) => l.event === 'trade.failed') && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      for (let waited = 0; !listen.lines.some((l) => l.event === 'trade.failed') && waited < 5_000; waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
       const events = listen.lines.filter((l) => l.type === 'event');
       expect(events.at(-1)).toMatchObject({ event: 'trade.failed', verdict: { ok: true }, status: 200 });
       // Every other delivery it printed was refused.
-      expect(events.slice(0, -1).every((e) => e.status === 401 && (e.verdict as { ok: boolean }).ok === false)).toBe(true);
+      expect(events.slice(0, -1).every((e) => e.status === 401 && (e.verdict as { ok: boolean }).ok === false)).toBe(
+        true,
+      );
 
       const result = await listen.stop();
       expect(result.stderr).not.toMatch(/threw|Internal error|listener_error/);
@@ -183,7 +210,10 @@ describe('hostile input: listen --reject-invalid', () => {
     const listener = await createListener({ port: 0, requestTimeoutMs: 1_000 });
     try {
       const head = 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n';
-      const [slowBody, slowHeaders] = await Promise.all([trickle(listener.port, head, 1000), trickle(listener.port, head, null)]);
+      const [slowBody, slowHeaders] = await Promise.all([
+        trickle(listener.port, head, 1000),
+        trickle(listener.port, head, null),
+      ]);
       for (const cut of [slowBody, slowHeaders]) {
         expect(cut.status === null || cut.status === 408 || cut.status === 400).toBe(true);
         expect(cut.ms).toBeLessThan(20_000);

@@ -25,7 +25,8 @@ const secrets: string[] = [];
 function expectNoSecret(text: string, where: string): void {
   for (const secret of [...secrets, ...KEYS]) {
     expect(text.includes(secret), `${where} shows ${secret}`).toBe(false);
-    if (secret.startsWith('whsec_')) expect(text.includes(secret.slice('whsec_'.length)), `${where} shows the key of ${secret}`).toBe(false);
+    if (secret.startsWith('whsec_'))
+      expect(text.includes(secret.slice('whsec_'.length)), `${where} shows the key of ${secret}`).toBe(false);
   }
 }
 
@@ -45,7 +46,9 @@ async function waitForStatus(key: string, webhookId: string, deliveryId: string,
 
 beforeAll(async () => {
   // Alice's receiver refuses trade.failed, so her webhook has failed attempts and an error log.
-  aliceReceiver = await startReceiver((r) => (String(r.headers['x-v2k-event']) === 'trade.failed' ? { status: 500, body: 'no' } : {}));
+  aliceReceiver = await startReceiver((r) =>
+    String(r.headers['x-v2k-event']) === 'trade.failed' ? { status: 500, body: 'no' } : {},
+  );
   bobReceiver = await startReceiver();
   dispatcher = await startDispatcher({ timeScale: 0.01, apiKeys: [`${ALICE}:user_alice`, `${BOB}:user_bob`] });
   const create = async (key: string, url: string): Promise<string> => {
@@ -63,7 +66,10 @@ beforeAll(async () => {
   secrets.push(rotated.body.secret as string);
   const ok = await call(dispatcher.url, 'POST', `/api/webhooks/${ids.alice}/test`, ALICE);
   ids.aliceDelivery = ok.body.deliveryId as string;
-  await call(dispatcher.url, 'POST', '/api/events', ALICE, { event: 'trade.failed', data: { tradeId: 't', userId: 'u', reason: 'r' } });
+  await call(dispatcher.url, 'POST', '/api/events', ALICE, {
+    event: 'trade.failed',
+    data: { tradeId: 't', userId: 'u', reason: 'r' },
+  });
   const bobTest = await call(dispatcher.url, 'POST', `/api/webhooks/${ids.bob}/test`, BOB);
   ids.bobDelivery = bobTest.body.deliveryId as string;
   await waitForStatus(ALICE, ids.alice, ids.aliceDelivery, 'succeeded');
@@ -130,11 +136,29 @@ describe('isolation between users', () => {
     // Nothing happened: Alice's webhook is as it was (same secret: her next delivery still verifies with it), no test was sent.
     const after = await call(dispatcher.url, 'GET', `/api/webhooks/${ids.alice}`, ALICE);
     expect(after.body).toEqual(before.body);
-    expect(aliceReceiver.requests.filter((r) => r.index >= aliceRequests && r.headers['x-v2k-event'] === 'test')).toEqual([]);
-    expect((await call(dispatcher.url, 'GET', '/api/webhooks', BOB)).body.data.map((w: { id: string }) => w.id)).toEqual([ids.bob]);
-    expect((await call(dispatcher.url, 'GET', '/api/webhooks', ALICE)).body.data.map((w: { id: string }) => w.id)).toEqual([ids.alice]);
+    expect(
+      aliceReceiver.requests.filter((r) => r.index >= aliceRequests && r.headers['x-v2k-event'] === 'test'),
+    ).toEqual([]);
+    expect(
+      (await call(dispatcher.url, 'GET', '/api/webhooks', BOB)).body.data.map((w: { id: string }) => w.id),
+    ).toEqual([ids.bob]);
+    expect(
+      (await call(dispatcher.url, 'GET', '/api/webhooks', ALICE)).body.data.map((w: { id: string }) => w.id),
+    ).toEqual([ids.alice]);
     // Bob's events never reach Alice.
-    const emitted = await call(dispatcher.url, 'POST', '/api/events', BOB, { event: 'trade.completed', data: { tradeId: 'b', userId: 'user_alice', trackId: 't', type: 'BUY', amount: 1, price: 1, totalValue: 1, txHash: '0x' } });
+    const emitted = await call(dispatcher.url, 'POST', '/api/events', BOB, {
+      event: 'trade.completed',
+      data: {
+        tradeId: 'b',
+        userId: 'user_alice',
+        trackId: 't',
+        type: 'BUY',
+        amount: 1,
+        price: 1,
+        totalValue: 1,
+        txHash: '0x',
+      },
+    });
     expect(emitted.body.deliveries).toBe(1);
     await bobReceiver.waitFor((all) => all.some((r) => r.headers['x-v2k-event-id'] === emitted.body.id));
     expect(aliceReceiver.requests.some((r) => r.headers['x-v2k-event-id'] === emitted.body.id)).toBe(false);
@@ -162,7 +186,8 @@ describe('isolation between users', () => {
     let tried = 0;
     for (const [why, headers] of badAuth) {
       for (const [method, rawPath, body] of routes) {
-        const path = why === 'the key as a query' ? `${rawPath}${rawPath.includes('?') ? '&' : '?'}api_key=${ALICE}` : rawPath;
+        const path =
+          why === 'the key as a query' ? `${rawPath}${rawPath.includes('?') ? '&' : '?'}api_key=${ALICE}` : rawPath;
         const res = await call(dispatcher.url, method, path, null, body, headers);
         expect(res.status, `${why}: ${method} ${path}`).toBe(401);
         expect(res.body.error.code).toBe('unauthorized');
@@ -171,7 +196,9 @@ describe('isolation between users', () => {
       }
     }
     expect(tried).toBeGreaterThanOrEqual(100);
-    console.log(`[isolation] ${tried} calls without a key or with a wrong one (${badAuth.length} kinds): all 401, nothing changed`);
+    console.log(
+      `[isolation] ${tried} calls without a key or with a wrong one (${badAuth.length} kinds): all 401, nothing changed`,
+    );
     const after = await call(dispatcher.url, 'GET', `/api/webhooks/${ids.alice}`, ALICE);
     expect(after.body).toEqual(before.body);
     expect((await call(dispatcher.url, 'GET', '/api/webhooks', ALICE)).body.data).toHaveLength(1);
@@ -193,7 +220,8 @@ describe('secrets', () => {
     ] as const) {
       await get(key, '/api/webhooks');
       await get(key, `/api/webhooks/${wh}`);
-      for (const status of ['', '?status=succeeded', '?status=failed', '?limit=100']) await get(key, `/api/webhooks/${wh}/deliveries${status}`);
+      for (const status of ['', '?status=succeeded', '?status=failed', '?limit=100'])
+        await get(key, `/api/webhooks/${wh}/deliveries${status}`);
       await get(key, `/api/webhooks/${wh}/deliveries/${dlv}`);
       await get(null, `/admin/api/webhooks/${wh}/deliveries/${dlv}`);
       await get(null, `/admin/api/overview?webhook=${wh}`);
@@ -205,20 +233,39 @@ describe('secrets', () => {
     // Answers of the other writes.
     const patch = await call(dispatcher.url, 'PATCH', `/api/webhooks/${ids.bob}`, BOB, { description: 'patched' });
     const test = await call(dispatcher.url, 'POST', `/api/webhooks/${ids.bob}/test`, BOB);
-    const redeliver = await call(dispatcher.url, 'POST', `/api/webhooks/${ids.alice}/deliveries/${ids.aliceFailed}/redeliver`, ALICE);
-    const event = await call(dispatcher.url, 'POST', '/api/events', ALICE, { event: 'trade.failed', data: { tradeId: 't', userId: 'u', reason: 'r' } });
-    for (const [name, res] of [['PATCH', patch], ['test', test], ['redeliver', redeliver], ['events', event]] as const) {
+    const redeliver = await call(
+      dispatcher.url,
+      'POST',
+      `/api/webhooks/${ids.alice}/deliveries/${ids.aliceFailed}/redeliver`,
+      ALICE,
+    );
+    const event = await call(dispatcher.url, 'POST', '/api/events', ALICE, {
+      event: 'trade.failed',
+      data: { tradeId: 't', userId: 'u', reason: 'r' },
+    });
+    for (const [name, res] of [
+      ['PATCH', patch],
+      ['test', test],
+      ['redeliver', redeliver],
+      ['events', event],
+    ] as const) {
       expect(res.status, name).toBeLessThan(300);
       texts.push([name, res.text]);
     }
     // What receivers got, and everything the dispatcher printed.
-    for (const r of [...aliceReceiver.requests, ...bobReceiver.requests]) texts.push([`delivery ${String(r.headers['x-v2k-delivery'])}`, JSON.stringify(r.headers) + r.body.toString('utf8')]);
+    for (const r of [...aliceReceiver.requests, ...bobReceiver.requests])
+      texts.push([
+        `delivery ${String(r.headers['x-v2k-delivery'])}`,
+        JSON.stringify(r.headers) + r.body.toString('utf8'),
+      ]);
     texts.push(['dispatcher stdout', JSON.stringify(dispatcher.lines)], ['dispatcher stderr', dispatcher.stderr()]);
 
     expect(secrets.length).toBe(4);
     expect(texts.length).toBeGreaterThan(40);
     for (const [where, text] of texts) expectNoSecret(text, where);
-    console.log(`[secrets] ${texts.length} API answers, dashboard views, deliveries and log streams searched for ${secrets.length} secrets and ${KEYS.length} API keys: none found`);
+    console.log(
+      `[secrets] ${texts.length} API answers, dashboard views, deliveries and log streams searched for ${secrets.length} secrets and ${KEYS.length} API keys: none found`,
+    );
     // The check can fail: the secret is in the answer of rotate-secret, where it belongs.
     const rotated = await call(dispatcher.url, 'POST', `/api/webhooks/${ids.bob}/rotate-secret`, BOB);
     secrets.push(rotated.body.secret as string);
@@ -228,10 +275,25 @@ describe('secrets', () => {
   it("appear in the dispatcher's human log neither", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'v2k-iso-'));
     const home = tempHome();
-    const child = execa('node', [BIN, 'dispatcher', '--port', '0', '--db', join(dir, 'd.db'), '--time-scale', '0.01', '--api-key', `${ALICE}:user_alice`], {
-      reject: false,
-      env: { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), NO_COLOR: '1' },
-    });
+    const child = execa(
+      'node',
+      [
+        BIN,
+        'dispatcher',
+        '--port',
+        '0',
+        '--db',
+        join(dir, 'd.db'),
+        '--time-scale',
+        '0.01',
+        '--api-key',
+        `${ALICE}:user_alice`,
+      ],
+      {
+        reject: false,
+        env: { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), NO_COLOR: '1' },
+      },
+    );
     try {
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no URL printed')), 15_000);
@@ -267,8 +329,18 @@ describe('secrets', () => {
 
   it('are printed by the management CLI only for create and rotate-secret', async () => {
     const home = tempHome();
-    const run = (args: string[]) => cli(['--api-url', dispatcher.url, '--api-key', BOB, ...args], { env: { HOME: home } });
-    const created = await run(['--json', 'create', '--url', bobReceiver.url, '--events', 'trade.completed', '--description', 'cli']);
+    const run = (args: string[]) =>
+      cli(['--api-url', dispatcher.url, '--api-key', BOB, ...args], { env: { HOME: home } });
+    const created = await run([
+      '--json',
+      'create',
+      '--url',
+      bobReceiver.url,
+      '--events',
+      'trade.completed',
+      '--description',
+      'cli',
+    ]);
     expect(created.exitCode, String(created.stderr)).toBe(0);
     const webhook = JSON.parse(String(created.stdout)) as { id: string; secret: string };
     secrets.push(webhook.secret);
@@ -278,7 +350,7 @@ describe('secrets', () => {
     expect(humanSecret).toBeDefined(); // printed once, at creation
     secrets.push(humanSecret as string);
     const testRun = await run(['--json', 'test', webhook.id]);
-    const delivery = (JSON.parse(String(testRun.stdout)) as { deliveryId?: string; delivery?: { id: string } });
+    const delivery = JSON.parse(String(testRun.stdout)) as { deliveryId?: string; delivery?: { id: string } };
     const deliveryId = delivery.deliveryId ?? delivery.delivery?.id ?? ids.bobDelivery;
 
     const outputs: Array<[string, string]> = [];
@@ -294,7 +366,10 @@ describe('secrets', () => {
       ]) {
         const result = await run(json ? ['--json', ...args] : args);
         expect(result.exitCode, `${args.join(' ')}: ${String(result.stderr)}`).toBeLessThanOrEqual(1);
-        outputs.push([`${json ? '--json ' : ''}${args.join(' ')}`, `${String(result.stdout)}\n${String(result.stderr)}`]);
+        outputs.push([
+          `${json ? '--json ' : ''}${args.join(' ')}`,
+          `${String(result.stdout)}\n${String(result.stderr)}`,
+        ]);
       }
     }
     for (const [where, text] of outputs) expectNoSecret(text, `v2k-webhooks ${where}`);
@@ -312,7 +387,10 @@ describe('secrets', () => {
       const env = { V2K_API_URL: own.url, V2K_API_KEY: ALICE };
       const quiet = await startListen(['--register', '--record', record], env);
       const loud = await startListen(['--register', '--print-secret'], env);
-      const emitted = await call(own.url, 'POST', '/api/events', ALICE, { event: 'trade.failed', data: { tradeId: 't', userId: 'u', reason: 'r' } });
+      const emitted = await call(own.url, 'POST', '/api/events', ALICE, {
+        event: 'trade.failed',
+        data: { tradeId: 't', userId: 'u', reason: 'r' },
+      });
       expect(emitted.body.deliveries).toBe(2);
       const [quietEvents] = await Promise.all([quiet.waitForEvents(1), loud.waitForEvents(1)]);
       expect(quietEvents[0]).toMatchObject({ verdict: { ok: true } }); // it verified with the secret it got back

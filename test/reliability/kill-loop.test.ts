@@ -30,8 +30,17 @@ type Outcome = 'accepted' | 'refused';
 describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC ยง4)', () => {
   it('delivers every event that got a 202 at least once, and never one that was refused', async () => {
     const random = seededRandom(SEED);
-    const receiver = await startFaultyReceiver({ seed: SEED, rates: { error500: 0.1, reset: 0.05 }, holdMs: 1_000, limit: { faults: 3, of: 10, holds: 0, perMs: 1 } });
-    let current: RunningDispatcher | undefined = await startDispatcher({ timeScale: TIME_SCALE, rateLimit: RATE_LIMIT, apiKeys: [`${KEY}:user_kill`] });
+    const receiver = await startFaultyReceiver({
+      seed: SEED,
+      rates: { error500: 0.1, reset: 0.05 },
+      holdMs: 1_000,
+      limit: { faults: 3, of: 10, holds: 0, perMs: 1 },
+    });
+    let current: RunningDispatcher | undefined = await startDispatcher({
+      timeScale: TIME_SCALE,
+      rateLimit: RATE_LIMIT,
+      apiKeys: [`${KEY}:user_kill`],
+    });
     const dbPath = current.dbPath;
     const started: RunningDispatcher[] = [current];
     const outcomes = new Map<number, Outcome>();
@@ -51,7 +60,10 @@ describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC ย
       /** Sends event n until it gets an answer: through kills and restarts, with the same key and body. */
       const send = async (n: number): Promise<void> => {
         const valid = n % 10 !== 7;
-        const body = JSON.stringify({ event: 'trade.failed', data: { tradeId: `kill-${n}`, userId: 'x', reason: valid ? `round event ${n}` : 42 } });
+        const body = JSON.stringify({
+          event: 'trade.failed',
+          data: { tradeId: `kill-${n}`, userId: 'x', reason: valid ? `round event ${n}` : 42 },
+        });
         for (;;) {
           const target = current;
           if (target === undefined) {
@@ -62,7 +74,11 @@ describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC ย
           try {
             res = await fetch(`${target.url}/api/events`, {
               method: 'POST',
-              headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'idempotency-key': `kill-${n}` },
+              headers: {
+                authorization: `Bearer ${KEY}`,
+                'content-type': 'application/json',
+                'idempotency-key': `kill-${n}`,
+              },
               body,
             });
           } catch {
@@ -93,13 +109,21 @@ describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC ย
       for (let round = 0; round < ROUNDS; round++) {
         const before = { accepted: outcomes.size, received: receiver.records.length };
         await new Promise((resolve) => setTimeout(resolve, 200 + Math.floor(random() * 700)));
-        perRound.push({ accepted: outcomes.size - before.accepted, received: receiver.records.length - before.received });
+        perRound.push({
+          accepted: outcomes.size - before.accepted,
+          received: receiver.records.length - before.received,
+        });
         const victim = current as RunningDispatcher;
         current = undefined;
         victim.kill();
         const result = await victim.process;
         expect(result.signal).toBe('SIGKILL');
-        current = await startDispatcher({ dbPath, timeScale: TIME_SCALE, rateLimit: RATE_LIMIT, apiKeys: [`${KEY}:user_kill`] });
+        current = await startDispatcher({
+          dbPath,
+          timeScale: TIME_SCALE,
+          rateLimit: RATE_LIMIT,
+          apiKeys: [`${KEY}:user_kill`],
+        });
         started.push(current);
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -112,8 +136,14 @@ describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC ย
       // delivering, say what state the webhook was in (on a starved machine, attempts that time
       // out ten times in a row disable it, as SPEC ยง4 says) rather than only "0 > 0".
       if (perRound.some((round) => round.received === 0)) {
-        const webhooks = await (await fetch(`${(current as RunningDispatcher).url}/api/webhooks`, { headers: { authorization: `Bearer ${KEY}` } })).json();
-        expect.fail(`a round delivered nothing: rounds ${JSON.stringify(perRound)}; webhooks ${JSON.stringify(webhooks)}; the receiver saw ${receiver.records.length} requests in all`);
+        const webhooks = await (
+          await fetch(`${(current as RunningDispatcher).url}/api/webhooks`, {
+            headers: { authorization: `Bearer ${KEY}` },
+          })
+        ).json();
+        expect.fail(
+          `a round delivered nothing: rounds ${JSON.stringify(perRound)}; webhooks ${JSON.stringify(webhooks)}; the receiver saw ${receiver.records.length} requests in all`,
+        );
       }
       for (const round of perRound) expect(round.accepted).toBeGreaterThan(0);
       expect(refused.length).toBeGreaterThan(10);
@@ -128,7 +158,9 @@ describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC ย
       // Retries of deliveries that reached the receiver but failed there are still due: let them finish.
       const webhookId = ((await created.json()) as { id: string }).id;
       for (let waited = 0; ; waited += 50) {
-        const pending = await fetch(`${final.url}/api/webhooks/${webhookId}/deliveries?status=pending&limit=1`, { headers: { authorization: `Bearer ${KEY}` } });
+        const pending = await fetch(`${final.url}/api/webhooks/${webhookId}/deliveries?status=pending&limit=1`, {
+          headers: { authorization: `Bearer ${KEY}` },
+        });
         if (((await pending.json()) as { data: unknown[] }).data.length === 0) break;
         if (waited > 30_000) throw new Error('deliveries still pending 30 s after the last restart');
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -3,7 +3,9 @@ import { MAX_DATA_DEPTH, nestedDeeperThan, quote } from '../../src/dispatcher/ht
 
 /** Nesting `depth` levels deep: `{"a":{"a":…1}}` or `[[…]]`. */
 const nest = (depth: number, shape: 'object' | 'array'): unknown =>
-  JSON.parse(shape === 'object' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`);
+  JSON.parse(
+    shape === 'object' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`,
+  );
 
 describe('limits the hostile-input run led to', () => {
   it.each([

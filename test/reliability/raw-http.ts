@@ -58,7 +58,8 @@ export function sendRaw(port: number, request: RawRequest, timeoutMs = 10_000): 
     });
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString('latin1');
-      if (received.includes('\r\n\r\n')) finish({ status: statusOf(received), head: received.slice(0, 2048), timedOut: false });
+      if (received.includes('\r\n\r\n'))
+        finish({ status: statusOf(received), head: received.slice(0, 2048), timedOut: false });
     });
     socket.on('error', () => finish({ status: statusOf(received), head: received, timedOut: false }));
     socket.on('close', () => finish({ status: statusOf(received), head: received, timedOut: false }));

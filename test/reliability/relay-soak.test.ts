@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { startDispatcher } from '../helpers/dispatcher.js';
-import { FAULT_KINDS, startFaultyReceiver, type Action, type FaultKind, type FaultRecord } from '../helpers/faulty-receiver.js';
+import {
+  FAULT_KINDS,
+  startFaultyReceiver,
+  type Action,
+  type FaultKind,
+  type FaultRecord,
+} from '../helpers/faulty-receiver.js';
 import { startListen } from '../e2e/listen/spawn.js';
 import { call, groupBy, pool, readDatabase, type DbAttempt } from './support.js';
 
@@ -35,7 +41,8 @@ const THROUGH_LISTEN: Record<Action, { status: number; error: RegExp | null }> =
 
 describe('relay soak: dispatcher → listen → an app with ~30 % faults', () => {
   it('hands every fault back to the dispatcher, which ends each delivery as predicted; listen loses nothing', async () => {
-    const tradeIdOf = (body: Buffer): string => String((JSON.parse(body.toString('utf8')) as { data: { tradeId: string } }).data.tradeId);
+    const tradeIdOf = (body: Buffer): string =>
+      String((JSON.parse(body.toString('utf8')) as { data: { tradeId: string } }).data.tradeId);
     const app = await startFaultyReceiver({
       seed: SEED,
       rates: RATES,
@@ -45,25 +52,45 @@ describe('relay soak: dispatcher → listen → an app with ~30 % faults', () =>
       exempt: (r) => tradeIdOf(r.body).startsWith('keepalive-'),
     });
     const key = 'relay_key';
-    const dispatcher = await startDispatcher({ timeScale: TIME_SCALE, rateLimit: 5_000, apiKeys: [`${key}:user_relay`], extraArgs: ['--concurrency', '128'] });
-    const listen = await startListen(['--register', '--forward', app.url('app'), '--forward-timeout', `${FORWARD_TIMEOUT_MS}ms`], {
-      V2K_API_URL: dispatcher.url,
-      V2K_API_KEY: key,
+    const dispatcher = await startDispatcher({
+      timeScale: TIME_SCALE,
+      rateLimit: 5_000,
+      apiKeys: [`${key}:user_relay`],
+      extraArgs: ['--concurrency', '128'],
     });
+    const listen = await startListen(
+      ['--register', '--forward', app.url('app'), '--forward-timeout', `${FORWARD_TIMEOUT_MS}ms`],
+      {
+        V2K_API_URL: dispatcher.url,
+        V2K_API_KEY: key,
+      },
+    );
     try {
       const webhookId = (listen.ready.webhook as { id: string }).id;
       const accepted = new Map<string, string>(); // event id → tradeId
       const emit = async (tradeId: string): Promise<void> => {
-        const res = await call(dispatcher.url, 'POST', '/api/events', key, { event: 'trade.failed', data: { tradeId, userId: 'u', reason: 'relay' } });
+        const res = await call(dispatcher.url, 'POST', '/api/events', key, {
+          event: 'trade.failed',
+          data: { tradeId, userId: 'u', reason: 'relay' },
+        });
         expect(res.status, res.text).toBe(202);
         if (res.body.deliveries !== 1) {
           // The webhook was disabled: show the attempts that led there.
-          const last = dispatcher.lines.slice(-12).map((l) => `${String(l.attempt)} ${String(l.statusCode)} ${String(l.error)} ${String(l.durationMs)}ms ${String(l.outcome)}`);
+          const last = dispatcher.lines
+            .slice(-12)
+            .map(
+              (l) =>
+                `${String(l.attempt)} ${String(l.statusCode)} ${String(l.error)} ${String(l.durationMs)}ms ${String(l.outcome)}`,
+            );
           throw new Error(`${tradeId}: ${String(res.body.deliveries)} deliveries; last attempts:\n${last.join('\n')}`);
         }
         accepted.set(res.body.id as string, tradeId);
       };
-      await pool(Array.from({ length: EVENTS }, (_, n) => n), 8, (n) => emit(`relay-${n}`));
+      await pool(
+        Array.from({ length: EVENTS }, (_, n) => n),
+        8,
+        (n) => emit(`relay-${n}`),
+      );
       const relayEvents = [...accepted.keys()];
       // As in the soak: successes keep arriving until the end, so late 504s never line up into 10 failures.
       let keepGoing = true;
@@ -76,8 +103,13 @@ describe('relay soak: dispatcher → listen → an app with ~30 % faults', () =>
       })();
       const finished = new Set<string>();
       const waitUntil = async (done: () => boolean, timeoutMs: number): Promise<boolean> => {
-        for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 100))) {
-          for (const line of dispatcher.lines) if (line.outcome === 'succeeded' || line.outcome === 'failed') finished.add(String(line.eventId));
+        for (
+          const end = Date.now() + timeoutMs;
+          Date.now() < end;
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        ) {
+          for (const line of dispatcher.lines)
+            if (line.outcome === 'succeeded' || line.outcome === 'failed') finished.add(String(line.eventId));
           if (done()) return true;
         }
         return false;
@@ -85,7 +117,8 @@ describe('relay soak: dispatcher → listen → an app with ~30 % faults', () =>
       const relayDone = await waitUntil(() => relayEvents.every((id) => finished.has(id)), 90_000);
       keepGoing = false;
       await background;
-      const allDone = relayDone && (await waitUntil(() => [...accepted.keys()].every((id) => finished.has(id)), 30_000));
+      const allDone =
+        relayDone && (await waitUntil(() => [...accepted.keys()].every((id) => finished.has(id)), 30_000));
       expect(allDone).toBe(true);
 
       const stopped = await listen.stop();
@@ -104,13 +137,17 @@ describe('relay soak: dispatcher → listen → an app with ~30 % faults', () =>
         const tradeId = accepted.get(delivery.event_id) as string;
         const got = (byTrade.get(tradeId) ?? []).slice().sort((a, b) => (a.attempt ?? 0) - (b.attempt ?? 0));
         const firstOk = got.findIndex((r) => r.applied === 'ok');
-        const predicted = { status: firstOk === -1 ? 'failed' : 'succeeded', attempts: firstOk === -1 ? 4 : firstOk + 1 };
+        const predicted = {
+          status: firstOk === -1 ? 'failed' : 'succeeded',
+          attempts: firstOk === -1 ? 4 : firstOk + 1,
+        };
         if (predicted.status === 'succeeded') succeeded++;
         const stored = attempts.get(delivery.id) ?? [];
         const problem = check(delivery, got, stored, predicted);
         if (problem) mismatches.push(`${tradeId}: ${problem}`);
         // The app got the dispatcher's exact bytes through the relay, every time.
-        for (const request of got) expect(request.body.equals(bodies.get(delivery.event_id) as Buffer), tradeId).toBe(true);
+        for (const request of got)
+          expect(request.body.equals(bodies.get(delivery.event_id) as Buffer), tradeId).toBe(true);
       }
       expect(mismatches.slice(0, 20)).toEqual([]);
       expect(db.deliveries.filter((d) => d.webhook_id === webhookId)).toHaveLength(accepted.size);
@@ -123,7 +160,9 @@ describe('relay soak: dispatcher → listen → an app with ~30 % faults', () =>
 
       const relayRecords = app.records.filter((r) => r.key.startsWith('relay-'));
       const faults = relayRecords.filter((r) => r.applied !== 'ok').length;
-      const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, relayRecords.filter((r) => r.applied === k).length])) as Record<FaultKind, number>;
+      const counts = Object.fromEntries(
+        FAULT_KINDS.map((k) => [k, relayRecords.filter((r) => r.applied === k).length]),
+      ) as Record<FaultKind, number>;
       console.log(
         `[relay] seed ${SEED}: ${EVENTS} events through listen, ${relayRecords.length} attempts, ${faults} faults injected by the app ` +
           `(${FAULT_KINDS.map((k) => `${k} ${counts[k]}`).join(', ')}), ${succeeded - keepalives} succeeded, ${accepted.size - succeeded} failed after 4 attempts, lost 0`,
@@ -137,17 +176,28 @@ describe('relay soak: dispatcher → listen → an app with ~30 % faults', () =>
   }, 180_000);
 });
 
-function check(delivery: { status: string; attempt_count: number }, received: FaultRecord[], stored: DbAttempt[], predicted: { status: string; attempts: number }): string | undefined {
+function check(
+  delivery: { status: string; attempt_count: number },
+  received: FaultRecord[],
+  stored: DbAttempt[],
+  predicted: { status: string; attempts: number },
+): string | undefined {
   if (delivery.status !== predicted.status) return `status ${delivery.status}, predicted ${predicted.status}`;
-  if (delivery.attempt_count !== predicted.attempts || stored.length !== predicted.attempts || received.length !== predicted.attempts) {
+  if (
+    delivery.attempt_count !== predicted.attempts ||
+    stored.length !== predicted.attempts ||
+    received.length !== predicted.attempts
+  ) {
     return `${delivery.attempt_count} attempts (${stored.length} stored, ${received.length} reached the app), predicted ${predicted.attempts}`;
   }
   for (let i = 0; i < stored.length; i++) {
     const action = (received[i] as FaultRecord).applied;
     const attempt = stored[i] as DbAttempt;
     const expected = THROUGH_LISTEN[action];
-    if (attempt.status_code !== expected.status) return `attempt ${i + 1} (${action}): the dispatcher got ${attempt.status_code}, expected ${expected.status}`;
-    const errorOk = expected.error === null ? attempt.error === null : attempt.error !== null && expected.error.test(attempt.error);
+    if (attempt.status_code !== expected.status)
+      return `attempt ${i + 1} (${action}): the dispatcher got ${attempt.status_code}, expected ${expected.status}`;
+    const errorOk =
+      expected.error === null ? attempt.error === null : attempt.error !== null && expected.error.test(attempt.error);
     if (!errorOk) return `attempt ${i + 1} (${action}): error ${JSON.stringify(attempt.error)}`;
   }
   return undefined;

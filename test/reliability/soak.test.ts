@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { verify } from '../../src/core/signature.js';
 import { startDispatcher } from '../helpers/dispatcher.js';
-import { FAULT_KINDS, startFaultyReceiver, type Action, type FaultKind, type FaultRecord } from '../helpers/faulty-receiver.js';
+import {
+  FAULT_KINDS,
+  startFaultyReceiver,
+  type Action,
+  type FaultKind,
+  type FaultRecord,
+} from '../helpers/faulty-receiver.js';
 import { call, groupBy, pool, readDatabase, type DbAttempt } from './support.js';
 
 /**
@@ -42,7 +48,10 @@ function expectedAttempt(action: Action): { status_code: number | null; error: R
     case 'error500':
       return { status_code: 500, error: /^HTTP 500$/ };
     case 'redirect':
-      return { status_code: 302, error: /^redirect to http:\/\/127\.0\.0\.1:\d+\/redirected not followed \(HTTP 302\)$/ };
+      return {
+        status_code: 302,
+        error: /^redirect to http:\/\/127\.0\.0\.1:\d+\/redirected not followed \(HTTP 302\)$/,
+      };
     case 'reset':
       return { status_code: null, error: /^connection reset$/ };
     case 'timeout':
@@ -65,12 +74,20 @@ describe('soak: 10,000 events, 10 webhooks, ~30 % injected faults (SPEC §4)', (
       exempt: (r) => tradeIdOf(r.body).startsWith('keepalive-'),
     });
     const keys = Array.from({ length: WEBHOOKS }, (_, i) => `soak_key_${i}:soak_user_${i}`);
-    const dispatcher = await startDispatcher({ timeScale: TIME_SCALE, rateLimit: RATE_LIMIT, apiKeys: keys, extraArgs: ['--concurrency', String(CONCURRENCY)] });
+    const dispatcher = await startDispatcher({
+      timeScale: TIME_SCALE,
+      rateLimit: RATE_LIMIT,
+      apiKeys: keys,
+      extraArgs: ['--concurrency', String(CONCURRENCY)],
+    });
     const keyOf = (user: number): string => (keys[user] as string).split(':')[0] as string;
     try {
       const secrets = new Map<string, string>();
       for (let i = 0; i < WEBHOOKS; i++) {
-        const created = await call(dispatcher.url, 'POST', '/api/webhooks', keyOf(i), { url: receiver.url(`hook/${i}`), events: ['*'] });
+        const created = await call(dispatcher.url, 'POST', '/api/webhooks', keyOf(i), {
+          url: receiver.url(`hook/${i}`),
+          events: ['*'],
+        });
         expect(created.status).toBe(201);
         secrets.set(created.body.id as string, created.body.secret as string);
       }
@@ -87,7 +104,11 @@ describe('soak: 10,000 events, 10 webhooks, ~30 % injected faults (SPEC §4)', (
         expect(res.body.deliveries, tradeId).toBe(1);
         accepted.set(res.body.id as string, { tradeId, webhook });
       };
-      await pool(Array.from({ length: EVENTS }, (_, n) => n), 24, (n) => emit(`soak-${n}`, n % WEBHOOKS));
+      await pool(
+        Array.from({ length: EVENTS }, (_, n) => n),
+        24,
+        (n) => emit(`soak-${n}`, n % WEBHOOKS),
+      );
       expect(accepted.size).toBe(EVENTS);
       const acceptedIn = Date.now() - started;
 
@@ -107,10 +128,15 @@ describe('soak: 10,000 events, 10 webhooks, ~30 % injected faults (SPEC §4)', (
       const finishedEvents = new Set<string>();
       let seen = 0;
       const waitUntil = async (done: () => boolean, timeoutMs: number): Promise<boolean> => {
-        for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        for (
+          const end = Date.now() + timeoutMs;
+          Date.now() < end;
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        ) {
           for (; seen < dispatcher.lines.length; seen++) {
             const line = dispatcher.lines[seen] as Record<string, unknown>;
-            if (line.outcome === 'succeeded' || line.outcome === 'failed' || line.outcome === 'cancelled') finishedEvents.add(String(line.eventId));
+            if (line.outcome === 'succeeded' || line.outcome === 'failed' || line.outcome === 'cancelled')
+              finishedEvents.add(String(line.eventId));
           }
           if (done()) return true;
         }
@@ -160,9 +186,13 @@ describe('soak: 10,000 events, 10 webhooks, ~30 % injected faults (SPEC §4)', (
         const stored = attemptsByDelivery.get(delivery.id) ?? [];
         const problem = checkDelivery(delivery, got, stored, predictedAttempts, predictedStatus);
         if (problem) {
-          const lines = dispatcher.lines.filter((l) => l.deliveryId === delivery.id).map((l) => `${String(l.attempt)}:${String(l.outcome)}:${String(l.error)}`);
+          const lines = dispatcher.lines
+            .filter((l) => l.deliveryId === delivery.id)
+            .map((l) => `${String(l.attempt)}:${String(l.outcome)}:${String(l.error)}`);
           const row = `row ${delivery.status} ${delivery.attempt_count} next ${String(delivery.next_attempt_at)} lease ${String(delivery.lease_expires_at)} updated ${delivery.updated_at}`;
-          mismatches.push(`${tradeId} (${delivery.id}): ${problem} [received ${got.map((r) => `${String(r.attempt)}:${r.applied}@${r.at}`).join(' ')}; logged ${lines.join(' ')}; ${row}]`);
+          mismatches.push(
+            `${tradeId} (${delivery.id}): ${problem} [received ${got.map((r) => `${String(r.attempt)}:${r.applied}@${r.at}`).join(' ')}; logged ${lines.join(' ')}; ${row}]`,
+          );
         }
         // Every attempt carried the same bytes, signed with this webhook's secret.
         const body = eventsById.get(delivery.event_id)?.body;
@@ -178,7 +208,9 @@ describe('soak: 10,000 events, 10 webhooks, ~30 % injected faults (SPEC §4)', (
       expect(stuck).toBe(false);
 
       // Nothing lost, nothing pending, nothing leased; no webhook came near being disabled.
-      expect(db.deliveries.filter((d) => d.status === 'pending' || d.status === 'cancelled' || d.lease_token !== null)).toEqual([]);
+      expect(
+        db.deliveries.filter((d) => d.status === 'pending' || d.status === 'cancelled' || d.lease_token !== null),
+      ).toEqual([]);
       expect(db.webhooks.every((w) => w.is_active === 1 && w.consecutive_failures < 10)).toBe(true);
       const receivedEvents = new Set(records.map((r) => r.eventId));
       expect([...accepted.keys()].filter((id) => !receivedEvents.has(id))).toEqual([]);
@@ -191,13 +223,23 @@ describe('soak: 10,000 events, 10 webhooks, ~30 % injected faults (SPEC §4)', (
       }
       // The API's figures agree with the prediction.
       const total = [...stats.values()].reduce(
-        (sum, s) => ({ deliveries: sum.deliveries + s.deliveries, succeeded: sum.succeeded + s.succeeded, failed: sum.failed + s.failed }),
+        (sum, s) => ({
+          deliveries: sum.deliveries + s.deliveries,
+          succeeded: sum.succeeded + s.succeeded,
+          failed: sum.failed + s.failed,
+        }),
         { deliveries: 0, succeeded: 0, failed: 0 },
       );
-      expect(total).toEqual({ deliveries: accepted.size, succeeded: predictedSucceeded, failed: accepted.size - predictedSucceeded });
+      expect(total).toEqual({
+        deliveries: accepted.size,
+        succeeded: predictedSucceeded,
+        failed: accepted.size - predictedSucceeded,
+      });
 
       const soakRecords = records.filter((r) => r.key.startsWith('soak-'));
-      const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, soakRecords.filter((r) => r.applied === k).length])) as Record<FaultKind, number>;
+      const counts = Object.fromEntries(
+        FAULT_KINDS.map((k) => [k, soakRecords.filter((r) => r.applied === k).length]),
+      ) as Record<FaultKind, number>;
       const faults = FAULT_KINDS.reduce((sum, kind) => sum + counts[kind], 0);
       const forced = records.filter((r) => r.forced).length;
       console.log(
@@ -227,16 +269,21 @@ function checkDelivery(
   predictedStatus: string,
 ): string | undefined {
   if (delivery.status !== predictedStatus) return `status ${delivery.status}, predicted ${predictedStatus}`;
-  if (delivery.attempt_count !== predictedAttempts) return `${delivery.attempt_count} attempts, predicted ${predictedAttempts}`;
-  if (received.length !== predictedAttempts) return `the receiver got ${received.length} requests, predicted ${predictedAttempts}`;
+  if (delivery.attempt_count !== predictedAttempts)
+    return `${delivery.attempt_count} attempts, predicted ${predictedAttempts}`;
+  if (received.length !== predictedAttempts)
+    return `the receiver got ${received.length} requests, predicted ${predictedAttempts}`;
   if (stored.length !== predictedAttempts) return `${stored.length} attempts stored, predicted ${predictedAttempts}`;
   for (let i = 0; i < predictedAttempts; i++) {
     const request = received[i] as FaultRecord;
     const attempt = stored[i] as DbAttempt;
-    if (request.attempt !== i + 1 || attempt.number !== i + 1) return `attempt ${i + 1} numbered ${request.attempt} / ${attempt.number}`;
+    if (request.attempt !== i + 1 || attempt.number !== i + 1)
+      return `attempt ${i + 1} numbered ${request.attempt} / ${attempt.number}`;
     const expected = expectedAttempt(request.applied);
-    if (attempt.status_code !== expected.status_code) return `attempt ${i + 1} (${request.applied}) stored status ${attempt.status_code}`;
-    const errorOk = expected.error === null ? attempt.error === null : attempt.error !== null && expected.error.test(attempt.error);
+    if (attempt.status_code !== expected.status_code)
+      return `attempt ${i + 1} (${request.applied}) stored status ${attempt.status_code}`;
+    const errorOk =
+      expected.error === null ? attempt.error === null : attempt.error !== null && expected.error.test(attempt.error);
     if (!errorOk) return `attempt ${i + 1} (${request.applied}) stored error ${JSON.stringify(attempt.error)}`;
   }
   return undefined;

@@ -10,17 +10,26 @@ export async function call(
   key: string | null,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any; text: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the tests
+): Promise<{ status: number; body: any; text: string }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the tests
   const all: Record<string, string> = { ...headers };
   if (key !== null) all.authorization = `Bearer ${key}`;
   if (body !== undefined) all['content-type'] ??= 'application/json';
-  const res = await fetch(base + path, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method,
+    headers: all,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: parseJsonOrUndefined(text), text };
 }
 
 /** Runs `task` for each item with at most `parallel` at once. */
-export async function pool<T>(items: readonly T[], parallel: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  parallel: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(parallel, items.length) }, async () => {
@@ -56,7 +65,9 @@ export function readDatabase(path: string) {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     return {
-      webhooks: db.prepare('SELECT id, user_id, url, secret, is_active, disabled_reason, consecutive_failures FROM webhooks').all() as Array<{
+      webhooks: db
+        .prepare('SELECT id, user_id, url, secret, is_active, disabled_reason, consecutive_failures FROM webhooks')
+        .all() as Array<{
         id: string;
         user_id: string;
         url: string;
@@ -65,9 +76,20 @@ export function readDatabase(path: string) {
         disabled_reason: string | null;
         consecutive_failures: number;
       }>,
-      events: db.prepare('SELECT id, user_id, type, body FROM events').all() as Array<{ id: string; user_id: string; type: string; body: Buffer }>,
-      deliveries: db.prepare('SELECT id, webhook_id, event_id, status, attempt_count, next_attempt_at, lease_token, lease_expires_at, updated_at FROM deliveries').all() as DbDelivery[],
-      attempts: db.prepare('SELECT delivery_id, webhook_id, number, status_code, error FROM attempts ORDER BY seq').all() as DbAttempt[],
+      events: db.prepare('SELECT id, user_id, type, body FROM events').all() as Array<{
+        id: string;
+        user_id: string;
+        type: string;
+        body: Buffer;
+      }>,
+      deliveries: db
+        .prepare(
+          'SELECT id, webhook_id, event_id, status, attempt_count, next_attempt_at, lease_token, lease_expires_at, updated_at FROM deliveries',
+        )
+        .all() as DbDelivery[],
+      attempts: db
+        .prepare('SELECT delivery_id, webhook_id, number, status_code, error FROM attempts ORDER BY seq')
+        .all() as DbAttempt[],
     };
   } finally {
     db.close();

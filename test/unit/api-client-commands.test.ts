@@ -57,7 +57,10 @@ describe('parseEvents', () => {
     [undefined, []],
     [['trade.completed'], ['trade.completed']],
     [['trade.completed, trade.failed'], ['trade.completed', 'trade.failed']],
-    [['trade.completed', 'trade.failed,trade.completed'], ['trade.completed', 'trade.failed']],
+    [
+      ['trade.completed', 'trade.failed,trade.completed'],
+      ['trade.completed', 'trade.failed'],
+    ],
     [['*', 'trade.failed'], ['*']],
     [[' , '], []],
   ])('%j → %j', (values, expected) => {

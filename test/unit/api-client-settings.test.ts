@@ -13,17 +13,72 @@ const profiles: Record<string, Profile> = {
 
 describe('resolveSettings: flag > environment > saved profile > default (SPEC §5)', () => {
   it.each([
-    ['nothing given: default profile, default URL', {}, {}, { profile: 'default', apiUrl: PROD, apiKey: 'key_default_profile', apiKeySource: 'profile' }],
-    ['V2K_PROFILE picks a profile', {}, { V2K_PROFILE: 'local' }, { profile: 'local', apiUrl: LOCAL, apiKey: 'key_local_profile', apiUrlSource: 'profile' }],
-    ['--profile beats V2K_PROFILE', { profile: 'default' }, { V2K_PROFILE: 'local' }, { profile: 'default', apiUrl: PROD }],
-    ['V2K_API_KEY beats the profile', {}, { V2K_PROFILE: 'local', V2K_API_KEY: 'key_env' }, { apiUrl: LOCAL, apiKey: 'key_env', apiKeySource: 'env' }],
-    ['--api-key beats V2K_API_KEY', { apiKey: 'key_flag' }, { V2K_API_KEY: 'key_env' }, { apiKey: 'key_flag', apiKeySource: 'flag' }],
-    ['V2K_API_URL beats the profile', {}, { V2K_PROFILE: 'local', V2K_API_URL: 'http://127.0.0.1:5000', V2K_API_KEY: 'k' }, { apiUrl: 'http://127.0.0.1:5000', apiUrlSource: 'env' }],
-    ['--api-url beats V2K_API_URL', { apiUrl: 'http://127.0.0.1:6000' }, { V2K_API_URL: 'http://127.0.0.1:5000' }, { apiUrl: 'http://127.0.0.1:6000', apiUrlSource: 'flag' }],
-    ['empty variables count as unset', {}, { V2K_API_KEY: '', V2K_API_URL: ' ', V2K_PROFILE: '' }, { profile: 'default', apiUrl: PROD, apiKey: 'key_default_profile' }],
-    ['a saved key follows its own URL, whatever the slash', { apiUrl: `${LOCAL}/` }, { V2K_PROFILE: 'local' }, { apiKey: 'key_local_profile' }],
-    ['a saved key is not sent to another URL', { apiUrl: 'http://127.0.0.1:9999' }, {}, { apiKey: undefined, keyWithheld: { savedFor: PROD } }],
-    ['an unknown profile has no key', { profile: 'staging' }, {}, { profile: 'staging', saved: undefined, apiKey: undefined, apiUrl: PROD }],
+    [
+      'nothing given: default profile, default URL',
+      {},
+      {},
+      { profile: 'default', apiUrl: PROD, apiKey: 'key_default_profile', apiKeySource: 'profile' },
+    ],
+    [
+      'V2K_PROFILE picks a profile',
+      {},
+      { V2K_PROFILE: 'local' },
+      { profile: 'local', apiUrl: LOCAL, apiKey: 'key_local_profile', apiUrlSource: 'profile' },
+    ],
+    [
+      '--profile beats V2K_PROFILE',
+      { profile: 'default' },
+      { V2K_PROFILE: 'local' },
+      { profile: 'default', apiUrl: PROD },
+    ],
+    [
+      'V2K_API_KEY beats the profile',
+      {},
+      { V2K_PROFILE: 'local', V2K_API_KEY: 'key_env' },
+      { apiUrl: LOCAL, apiKey: 'key_env', apiKeySource: 'env' },
+    ],
+    [
+      '--api-key beats V2K_API_KEY',
+      { apiKey: 'key_flag' },
+      { V2K_API_KEY: 'key_env' },
+      { apiKey: 'key_flag', apiKeySource: 'flag' },
+    ],
+    [
+      'V2K_API_URL beats the profile',
+      {},
+      { V2K_PROFILE: 'local', V2K_API_URL: 'http://127.0.0.1:5000', V2K_API_KEY: 'k' },
+      { apiUrl: 'http://127.0.0.1:5000', apiUrlSource: 'env' },
+    ],
+    [
+      '--api-url beats V2K_API_URL',
+      { apiUrl: 'http://127.0.0.1:6000' },
+      { V2K_API_URL: 'http://127.0.0.1:5000' },
+      { apiUrl: 'http://127.0.0.1:6000', apiUrlSource: 'flag' },
+    ],
+    [
+      'empty variables count as unset',
+      {},
+      { V2K_API_KEY: '', V2K_API_URL: ' ', V2K_PROFILE: '' },
+      { profile: 'default', apiUrl: PROD, apiKey: 'key_default_profile' },
+    ],
+    [
+      'a saved key follows its own URL, whatever the slash',
+      { apiUrl: `${LOCAL}/` },
+      { V2K_PROFILE: 'local' },
+      { apiKey: 'key_local_profile' },
+    ],
+    [
+      'a saved key is not sent to another URL',
+      { apiUrl: 'http://127.0.0.1:9999' },
+      {},
+      { apiKey: undefined, keyWithheld: { savedFor: PROD } },
+    ],
+    [
+      'an unknown profile has no key',
+      { profile: 'staging' },
+      {},
+      { profile: 'staging', saved: undefined, apiKey: undefined, apiUrl: PROD },
+    ],
   ])('%s', (_name, globals, env, expected) => {
     expect(resolveSettings(globals, env, profiles)).toMatchObject(expected);
   });
@@ -80,7 +135,9 @@ describe('checkApiKey: printable ASCII, no spaces', () => {
     }
     expect(error).toBeInstanceOf(CredentialsError);
     expect((error as CredentialsError).exitCode).toBe(3);
-    expect((error as CredentialsError).message).toBe(`The API key in V2K_API_KEY has characters an API key cannot have (${found}).`);
+    expect((error as CredentialsError).message).toBe(
+      `The API key in V2K_API_KEY has characters an API key cannot have (${found}).`,
+    );
     expect((error as CredentialsError).hint).toMatch(/unset V2K_API_KEY/);
   });
 });

@@ -15,7 +15,10 @@ afterEach(async () => {
 });
 
 /** A real server on port 0; `onRequest` is told of each request, which `answer` may leave unanswered. */
-async function serve(answer: (res: import('node:http').ServerResponse, hit: number) => void, onRequest: () => void = () => undefined) {
+async function serve(
+  answer: (res: import('node:http').ServerResponse, hit: number) => void,
+  onRequest: () => void = () => undefined,
+) {
   let hits = 0;
   const server = createServer((req, res) => {
     req.resume();
@@ -31,8 +34,13 @@ async function serve(answer: (res: import('node:http').ServerResponse, hit: numb
 describe('createApiClient: signal', () => {
   it('cuts a request that gets no answer and rejects with "Interrupted." (exit 1), long before the timeout', async () => {
     const stop = new AbortController();
-    const { url, hits } = await serve(() => undefined, () => stop.abort());
-    const error = await caught(createApiClient({ baseUrl: url, apiKey: 'k', signal: stop.signal, timeoutMs: 60_000, retries: 2 }).listWebhooks());
+    const { url, hits } = await serve(
+      () => undefined,
+      () => stop.abort(),
+    );
+    const error = await caught(
+      createApiClient({ baseUrl: url, apiKey: 'k', signal: stop.signal, timeoutMs: 60_000, retries: 2 }).listWebhooks(),
+    );
     expect(error.message).toBe('Interrupted.');
     expect(error.code).toBe('interrupted');
     expect(error.exitCode).toBe(1);
@@ -47,14 +55,21 @@ describe('createApiClient: signal', () => {
       res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"busy","message":"busy"}}');
       setTimeout(() => stop.abort(), 20);
     });
-    const error = await caught(createApiClient({ baseUrl: url, signal: stop.signal, retries: 3, retryDelayMs: 60_000 }).getWebhook('wh_1'));
+    const error = await caught(
+      createApiClient({ baseUrl: url, signal: stop.signal, retries: 3, retryDelayMs: 60_000 }).getWebhook('wh_1'),
+    );
     expect(error.code).toBe('interrupted');
     expect(hits()).toBe(1);
   });
 
   it('sends nothing once the signal has fired', async () => {
     const { url, hits } = await serve((res) => res.writeHead(200).end('[]'));
-    const error = await caught(createApiClient({ baseUrl: url, signal: AbortSignal.abort() }).createWebhook({ url: 'https://example.com', events: ['*'] }));
+    const error = await caught(
+      createApiClient({ baseUrl: url, signal: AbortSignal.abort() }).createWebhook({
+        url: 'https://example.com',
+        events: ['*'],
+      }),
+    );
     expect(error.code).toBe('interrupted');
     expect(error.hint).toMatch(/may still have carried it out/);
     expect(hits()).toBe(0);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_CATALOG, EVENT_TYPES, subscribes, validateEventData, type DeliverableEvent } from '../../src/core/events.js';
+import {
+  EVENT_CATALOG,
+  EVENT_TYPES,
+  subscribes,
+  validateEventData,
+  type DeliverableEvent,
+} from '../../src/core/events.js';
 
 const ALL = Object.keys(EVENT_CATALOG) as DeliverableEvent[];
 
@@ -28,7 +34,8 @@ describe('event catalog', () => {
     delete data[field];
     const result = validateEventData(type, data);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems).toContainEqual({ field: `data.${field}`, message: `data.${field} is required` });
+    if (!result.ok)
+      expect(result.problems).toContainEqual({ field: `data.${field}`, message: `data.${field} is required` });
   });
 
   const wrongKinds: Array<[DeliverableEvent, string, unknown, RegExp]> = [
@@ -48,8 +55,15 @@ describe('event catalog', () => {
   });
 
   it('checks the items of royalty.claimed tracks with their index', () => {
-    const result = validateEventData('royalty.claimed', { userId: 'u', amount: 1, tracks: [{ trackId: 't', amount: 1 }, { trackId: 't2' }] });
-    expect(result).toEqual({ ok: false, problems: [{ field: 'data.tracks[1].amount', message: 'data.tracks[1].amount is required' }] });
+    const result = validateEventData('royalty.claimed', {
+      userId: 'u',
+      amount: 1,
+      tracks: [{ trackId: 't', amount: 1 }, { trackId: 't2' }],
+    });
+    expect(result).toEqual({
+      ok: false,
+      problems: [{ field: 'data.tracks[1].amount', message: 'data.tracks[1].amount is required' }],
+    });
   });
 
   it('rejects unknown types and data that is not an object', () => {

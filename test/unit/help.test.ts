@@ -10,12 +10,18 @@ async function commanderHelp(path: string, width: number | undefined): Promise<s
   const program = buildProgram(noAction);
   let printed = '';
   const configure = (command: Command) => {
-    command.configureOutput({ writeOut: (text) => (printed += text), getOutHelpWidth: () => width as number /* undefined off a terminal, as commander gives it */, getOutHasColors: () => false });
+    command.configureOutput({
+      writeOut: (text) => (printed += text),
+      getOutHelpWidth: () => width as number /* undefined off a terminal, as commander gives it */,
+      getOutHasColors: () => false,
+    });
     command.commands.forEach(configure);
   };
   configure(program);
   const args = path === '' ? ['--help'] : [...path.split(' '), '--help'];
-  await expect(program.parseAsync(['node', 'v2k-webhooks', ...args])).rejects.toMatchObject({ code: 'commander.helpDisplayed' });
+  await expect(program.parseAsync(['node', 'v2k-webhooks', ...args])).rejects.toMatchObject({
+    code: 'commander.helpDisplayed',
+  });
   return printed;
 }
 
@@ -24,20 +30,25 @@ describe('help from the snapshot', () => {
   const paths = Object.keys(snapshot);
 
   it('has every command, nested ones included', () => {
-    expect(paths).toEqual(expect.arrayContaining(['', 'list', 'listen', 'dispatcher', 'config', 'config get', 'config set', 'demo']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['', 'list', 'listen', 'dispatcher', 'config', 'config get', 'config set', 'demo']),
+    );
     expect(paths.length).toBeGreaterThan(20);
   });
 
   // 80 is what a pipe gets; narrow widths stop wrapping; wide ones wrap long descriptions.
   const widths = [undefined, 20, 39, 40, 41, 60, 79, 80, 81, 100, 117, 120, 160, 250];
 
-  it.each(paths.map((path) => [path === '' ? '(program)' : path, path] as const))('%s: the same text as commander at every width', async (_, path) => {
-    const entry = snapshot[path];
-    if (entry === undefined) throw new Error(`no entry for ${path}`);
-    for (const width of widths) {
-      expect({ width, text: renderHelp(entry, width) }).toEqual({ width, text: await commanderHelp(path, width) });
-    }
-  });
+  it.each(paths.map((path) => [path === '' ? '(program)' : path, path] as const))(
+    '%s: the same text as commander at every width',
+    async (_, path) => {
+      const entry = snapshot[path];
+      if (entry === undefined) throw new Error(`no entry for ${path}`);
+      for (const width of widths) {
+        expect({ width, text: renderHelp(entry, width) }).toEqual({ width, text: await commanderHelp(path, width) });
+      }
+    },
+  );
 
   it('wraps a long description the way commander does, at a width where it must wrap', async () => {
     const entry = snapshot.dispatcher;
@@ -62,10 +73,15 @@ describe('helpRequest', () => {
   });
 
   // Anything more is commander's to answer: options before --help, arguments, nested `help`.
-  it.each([[[]], [['list']], [['--json', '--help']], [['get', 'wh_1', '--help']], [['help', 'config', 'get']], [['--help', 'list']], [['help', '--json']]])(
-    '%j is left to commander',
-    (args) => {
-      expect(helpRequest(args)).toBeUndefined();
-    },
-  );
+  it.each([
+    [[]],
+    [['list']],
+    [['--json', '--help']],
+    [['get', 'wh_1', '--help']],
+    [['help', 'config', 'get']],
+    [['--help', 'list']],
+    [['help', '--json']],
+  ])('%j is left to commander', (args) => {
+    expect(helpRequest(args)).toBeUndefined();
+  });
 });

@@ -24,12 +24,29 @@ afterEach(() => {
 });
 
 function webhook(id: string, userId = 'user_a', description: string | null = null) {
-  return store.webhooks.insert({ id, userId, url: `http://127.0.0.1:9/${id}`, events: ['*'], description, secret: `whsec_secret_of_${id}` });
+  return store.webhooks.insert({
+    id,
+    userId,
+    url: `http://127.0.0.1:9/${id}`,
+    events: ['*'],
+    description,
+    secret: `whsec_secret_of_${id}`,
+  });
 }
 
 /** One delivery to `webhookId` whose attempts took `attempts` (ms, status or null for a network error). */
-function delivery(webhookId: string, attempts: Array<[number, number | null]>, outcome: 'succeeded' | 'failed' | 'pending') {
-  const body = Buffer.from(JSON.stringify({ event: 'trade.failed', timestamp: new Date(clock).toISOString(), data: { tradeId: 't', userId: 'user_a', reason: 'r' } }));
+function delivery(
+  webhookId: string,
+  attempts: Array<[number, number | null]>,
+  outcome: 'succeeded' | 'failed' | 'pending',
+) {
+  const body = Buffer.from(
+    JSON.stringify({
+      event: 'trade.failed',
+      timestamp: new Date(clock).toISOString(),
+      data: { tradeId: 't', userId: 'user_a', reason: 'r' },
+    }),
+  );
   const { deliveryIds } = insertEvent(store, { userId: 'user_a', type: 'trade.failed', body, webhookIds: [webhookId] });
   const id = deliveryIds[0] as string;
   attempts.forEach(([durationMs, statusCode], i) => {
@@ -58,7 +75,8 @@ describe('monitoring overview figures', () => {
     webhook('wh_a');
     webhook('wh_b', 'user_b');
     // wh_a: 20 single-attempt deliveries taking 10, 20, … 200 ms; the 3rd and 7th answered 500.
-    for (let i = 1; i <= 20; i++) delivery('wh_a', [[i * 10, i === 3 || i === 7 ? 500 : 200]], i === 3 || i === 7 ? 'failed' : 'succeeded');
+    for (let i = 1; i <= 20; i++)
+      delivery('wh_a', [[i * 10, i === 3 || i === 7 ? 500 : 200]], i === 3 || i === 7 ? 'failed' : 'succeeded');
     // wh_b: one delivery still pending after a refused connection (5 ms).
     delivery('wh_b', [[5, null]], 'pending');
 
@@ -75,21 +93,49 @@ describe('monitoring overview figures', () => {
     });
     const b = overview.webhooks.find((w) => w.id === 'wh_b');
     expect(b?.owner).toBe('user_b');
-    expect(b?.stats).toMatchObject({ deliveries: 1, succeeded: 0, failed: 0, successRate: null, failureRate: null, avgResponseMs: 5, p95ResponseMs: 5 });
+    expect(b?.stats).toMatchObject({
+      deliveries: 1,
+      succeeded: 0,
+      failed: 0,
+      successRate: null,
+      failureRate: null,
+      avgResponseMs: 5,
+      p95ResponseMs: 5,
+    });
 
     // Totals over both: 21 attempts → avg round(2105 / 21) = 100, p95 = the 20th of 21 sorted = 190.
-    expect(overview.totals).toMatchObject({ deliveries: 21, succeeded: 18, failed: 2, avgResponseMs: 100, p95ResponseMs: 190 });
+    expect(overview.totals).toMatchObject({
+      deliveries: 21,
+      succeeded: 18,
+      failed: 2,
+      avgResponseMs: 100,
+      p95ResponseMs: 190,
+    });
   });
 
   it('lists the latest 50 deliveries newest first with their last attempt, and the error log newest first', () => {
     webhook('wh_a');
-    const first = delivery('wh_a', [[30, 503], [40, 502], [50, 200]], 'succeeded');
+    const first = delivery(
+      'wh_a',
+      [
+        [30, 503],
+        [40, 502],
+        [50, 200],
+      ],
+      'succeeded',
+    );
     for (let i = 0; i < 55; i++) delivery('wh_a', [[1, 200]], 'succeeded');
     const latest = delivery('wh_a', [[7, null]], 'pending');
 
     const overview = buildOverview(store, null, now());
     expect(overview.recentDeliveries).toHaveLength(50);
-    expect(overview.recentDeliveries[0]).toMatchObject({ id: latest, status: 'pending', attempts: 1, lastStatusCode: null, durationMs: 7 });
+    expect(overview.recentDeliveries[0]).toMatchObject({
+      id: latest,
+      status: 'pending',
+      attempts: 1,
+      lastStatusCode: null,
+      durationMs: 7,
+    });
     expect(overview.recentDeliveries.some((d) => d.id === first)).toBe(false);
 
     expect(overview.errors.map((e) => [e.deliveryId, e.attempt, e.statusCode])).toEqual([
@@ -104,7 +150,14 @@ describe('monitoring overview figures', () => {
     webhook('wh_a');
     webhook('wh_b');
     delivery('wh_a', [[10, 200]], 'succeeded');
-    delivery('wh_b', [[20, 500], [30, 500]], 'pending');
+    delivery(
+      'wh_b',
+      [
+        [20, 500],
+        [30, 500],
+      ],
+      'pending',
+    );
 
     const overview = buildOverview(store, 'wh_b', now());
     expect(overview.webhooks.map((w) => w.id)).toEqual(['wh_b']);

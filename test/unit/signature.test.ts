@@ -33,7 +33,9 @@ describe('sign', () => {
   it('signs bytes, so a string and its Buffer give the same signature', () => {
     const body = '{"note":"é ♫ 🎵"}';
     expect(sign(Buffer.from(body), GUIDE_SECRET)).toBe(sign(body, GUIDE_SECRET));
-    expect(sign(body, GUIDE_SECRET)).toBe(createHmac('sha256', GUIDE_SECRET).update(Buffer.from(body, 'utf8')).digest('hex'));
+    expect(sign(body, GUIDE_SECRET)).toBe(
+      createHmac('sha256', GUIDE_SECRET).update(Buffer.from(body, 'utf8')).digest('hex'),
+    );
   });
 
   it('makes secrets of the form whsec_ + base64 of 24 bytes, all different', () => {
@@ -48,27 +50,100 @@ describe('sign', () => {
 
 describe('verify: X-V2K-Signature', () => {
   const tampered = GUIDE_BODY.replace('"amount":100', '"amount":1000');
-  const cases: Array<{ name: string; options: Partial<VerifyOptions>; ok: boolean; reason: VerifyReason; message?: RegExp }> = [
+  const cases: Array<{
+    name: string;
+    options: Partial<VerifyOptions>;
+    ok: boolean;
+    reason: VerifyReason;
+    message?: RegExp;
+  }> = [
     { name: 'the guide secret and body', options: {}, ok: true, reason: 'verified' },
     { name: 'uppercase hex', options: { signature: GUIDE_SIGNATURE.toUpperCase() }, ok: true, reason: 'verified' },
-    { name: 'a tampered body', options: { payload: tampered }, ok: false, reason: 'bad_signature', message: /raw request body/ },
-    { name: 'a re-serialized body (json.dumps separators)', options: { payload: JSON.stringify(JSON.parse(GUIDE_BODY), null, 1) }, ok: false, reason: 'bad_signature' },
+    {
+      name: 'a tampered body',
+      options: { payload: tampered },
+      ok: false,
+      reason: 'bad_signature',
+      message: /raw request body/,
+    },
+    {
+      name: 'a re-serialized body (json.dumps separators)',
+      options: { payload: JSON.stringify(JSON.parse(GUIDE_BODY), null, 1) },
+      ok: false,
+      reason: 'bad_signature',
+    },
     { name: 'the wrong secret', options: { secret: 'whsec_other' }, ok: false, reason: 'bad_signature' },
-    { name: 'a signature of the wrong length', options: { signature: GUIDE_SIGNATURE.slice(0, 62) }, ok: false, reason: 'bad_signature', message: /64 hex/ },
-    { name: 'an odd-length signature', options: { signature: GUIDE_SIGNATURE.slice(0, 63) }, ok: false, reason: 'bad_signature', message: /64 hex/ },
-    { name: 'a non-hex signature', options: { signature: `${GUIDE_SIGNATURE.slice(0, 63)}g` }, ok: false, reason: 'bad_signature', message: /64 hex/ },
+    {
+      name: 'a signature of the wrong length',
+      options: { signature: GUIDE_SIGNATURE.slice(0, 62) },
+      ok: false,
+      reason: 'bad_signature',
+      message: /64 hex/,
+    },
+    {
+      name: 'an odd-length signature',
+      options: { signature: GUIDE_SIGNATURE.slice(0, 63) },
+      ok: false,
+      reason: 'bad_signature',
+      message: /64 hex/,
+    },
+    {
+      name: 'a non-hex signature',
+      options: { signature: `${GUIDE_SIGNATURE.slice(0, 63)}g` },
+      ok: false,
+      reason: 'bad_signature',
+      message: /64 hex/,
+    },
     // latin1 keeps only a character's low byte: 'š' (U+0161) would pass for 'a' if not checked as hex first
-    { name: 'a look-alike non-ASCII character', options: { signature: GUIDE_SIGNATURE.replace(/a/, '\u0161') }, ok: false, reason: 'bad_signature', message: /hex/ },
+    {
+      name: 'a look-alike non-ASCII character',
+      options: { signature: GUIDE_SIGNATURE.replace(/a/, '\u0161') },
+      ok: false,
+      reason: 'bad_signature',
+      message: /hex/,
+    },
     { name: 'an empty signature', options: { signature: '' }, ok: false, reason: 'bad_signature', message: /empty/ },
     { name: 'a missing signature', options: { signature: undefined, headers: {} }, ok: false, reason: 'no_signature' },
     { name: 'no secret', options: { secret: undefined }, ok: false, reason: 'no_secret' },
     { name: 'an empty list of secrets', options: { secret: [] }, ok: false, reason: 'no_secret' },
-    { name: 'rotation: only the second secret matches', options: { secret: ['whsec_old', GUIDE_SECRET] }, ok: true, reason: 'verified' },
-    { name: 'rotation: neither secret matches', options: { secret: ['whsec_old', 'whsec_older'] }, ok: false, reason: 'bad_signature' },
-    { name: 'a parsed object instead of the raw body', options: { payload: JSON.parse(GUIDE_BODY) as never }, ok: false, reason: 'bad_signature', message: /raw body/ },
-    { name: 'the header, any case', options: { signature: undefined, headers: { 'X-V2K-Signature': GUIDE_SIGNATURE } }, ok: true, reason: 'verified' },
-    { name: 'a duplicated header', options: { signature: undefined, headers: { 'x-v2k-signature': [GUIDE_SIGNATURE, GUIDE_SIGNATURE] } }, ok: false, reason: 'bad_signature', message: /more than once/ },
-    { name: 'a fetch Headers object', options: { signature: undefined, headers: new Headers({ 'X-V2K-Signature': GUIDE_SIGNATURE }) }, ok: true, reason: 'verified' },
+    {
+      name: 'rotation: only the second secret matches',
+      options: { secret: ['whsec_old', GUIDE_SECRET] },
+      ok: true,
+      reason: 'verified',
+    },
+    {
+      name: 'rotation: neither secret matches',
+      options: { secret: ['whsec_old', 'whsec_older'] },
+      ok: false,
+      reason: 'bad_signature',
+    },
+    {
+      name: 'a parsed object instead of the raw body',
+      options: { payload: JSON.parse(GUIDE_BODY) as never },
+      ok: false,
+      reason: 'bad_signature',
+      message: /raw body/,
+    },
+    {
+      name: 'the header, any case',
+      options: { signature: undefined, headers: { 'X-V2K-Signature': GUIDE_SIGNATURE } },
+      ok: true,
+      reason: 'verified',
+    },
+    {
+      name: 'a duplicated header',
+      options: { signature: undefined, headers: { 'x-v2k-signature': [GUIDE_SIGNATURE, GUIDE_SIGNATURE] } },
+      ok: false,
+      reason: 'bad_signature',
+      message: /more than once/,
+    },
+    {
+      name: 'a fetch Headers object',
+      options: { signature: undefined, headers: new Headers({ 'X-V2K-Signature': GUIDE_SIGNATURE }) },
+      ok: true,
+      reason: 'verified',
+    },
   ];
 
   it.each(cases)('$name → $reason', ({ options, ok, reason, message }) => {
@@ -87,9 +162,13 @@ describe('verify: X-V2K-Signature', () => {
   it('never throws on hostile input', () => {
     const hostile: unknown[] = [null, undefined, 42, {}, [], 'x'.repeat(100_000), '\u0000', '🎵'.repeat(32)];
     expect(verify(undefined as never).ok).toBe(false);
-    expect(verify({ payload: GUIDE_BODY, secret: GUIDE_SECRET, headers: { get: () => 42 } as never }).reason).toBe('no_signature');
+    expect(verify({ payload: GUIDE_BODY, secret: GUIDE_SECRET, headers: { get: () => 42 } as never }).reason).toBe(
+      'no_signature',
+    );
     for (const value of hostile) {
-      expect(() => verify({ payload: value as string, secret: value as string, signature: value as string })).not.toThrow();
+      expect(() =>
+        verify({ payload: value as string, secret: value as string, signature: value as string }),
+      ).not.toThrow();
       expect(() => verify({ payload: GUIDE_BODY, secret: GUIDE_SECRET, headers: value as never })).not.toThrow();
       expect(verify({ payload: GUIDE_BODY, secret: GUIDE_SECRET, signature: value as string }).ok).toBe(false);
     }
@@ -103,20 +182,52 @@ describe('verify: Standard Webhooks', () => {
     ...overrides,
   });
 
-  const cases: Array<{ name: string; timestamp: number; overrides?: Record<string, string>; tolerance?: number; reason: VerifyReason }> = [
+  const cases: Array<{
+    name: string;
+    timestamp: number;
+    overrides?: Record<string, string>;
+    tolerance?: number;
+    reason: VerifyReason;
+  }> = [
     { name: 'a fresh timestamp', timestamp: NOW_S, reason: 'verified' },
     { name: '299 s old (inside the default 300 s)', timestamp: NOW_S - 299, reason: 'verified' },
     { name: '301 s old', timestamp: NOW_S - 301, reason: 'stale_timestamp' },
     { name: '301 s in the future', timestamp: NOW_S + 301, reason: 'stale_timestamp' },
     { name: '20 s old with a 10 s tolerance', timestamp: NOW_S - 20, tolerance: 10, reason: 'stale_timestamp' },
-    { name: 'a timestamp that is not a number', timestamp: NOW_S, overrides: { 'webhook-timestamp': 'yesterday' }, reason: 'stale_timestamp' },
-    { name: 'a changed webhook-id', timestamp: NOW_S, overrides: { 'webhook-id': 'dlv_other' }, reason: 'bad_signature' },
-    { name: 'a v2 scheme only', timestamp: NOW_S, overrides: { 'webhook-signature': 'v2,abc' }, reason: 'bad_signature' },
-    { name: 'a good X-V2K-Signature but a bad webhook-signature', timestamp: NOW_S, overrides: { 'webhook-signature': `v1,${'A'.repeat(43)}=` }, reason: 'bad_signature' },
+    {
+      name: 'a timestamp that is not a number',
+      timestamp: NOW_S,
+      overrides: { 'webhook-timestamp': 'yesterday' },
+      reason: 'stale_timestamp',
+    },
+    {
+      name: 'a changed webhook-id',
+      timestamp: NOW_S,
+      overrides: { 'webhook-id': 'dlv_other' },
+      reason: 'bad_signature',
+    },
+    {
+      name: 'a v2 scheme only',
+      timestamp: NOW_S,
+      overrides: { 'webhook-signature': 'v2,abc' },
+      reason: 'bad_signature',
+    },
+    {
+      name: 'a good X-V2K-Signature but a bad webhook-signature',
+      timestamp: NOW_S,
+      overrides: { 'webhook-signature': `v1,${'A'.repeat(43)}=` },
+      reason: 'bad_signature',
+    },
   ];
 
   it.each(cases)('$name → $reason', ({ timestamp, overrides, tolerance, reason }) => {
-    const result = verify({ payload: GUIDE_BODY, secret, headers: headersAt(timestamp, overrides), toleranceSeconds: tolerance, now });
+    const result = verify({
+      payload: GUIDE_BODY,
+      secret,
+      headers: headersAt(timestamp, overrides),
+      toleranceSeconds: tolerance,
+      now,
+    });
     expect(result.reason).toBe(reason);
     expect(result.ok).toBe(reason === 'verified');
   });
@@ -127,7 +238,12 @@ describe('verify: Standard Webhooks', () => {
     // U+0100 plus the real character: the same byte when written as latin1, a different character.
     const at = 3 + real.slice(3).search(/[A-Za-z]/u); // after `v1,`
     const lookAlike = real.slice(0, at) + String.fromCharCode(0x100 + real.charCodeAt(at)) + real.slice(at + 1);
-    const result = verify({ payload: GUIDE_BODY, secret, headers: { ...headers, 'webhook-signature': lookAlike }, now });
+    const result = verify({
+      payload: GUIDE_BODY,
+      secret,
+      headers: { ...headers, 'webhook-signature': lookAlike },
+      now,
+    });
     expect(result.reason).toBe('bad_signature');
   });
 

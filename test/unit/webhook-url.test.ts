@@ -77,7 +77,9 @@ describe('dispatcher: description', () => {
       expect(validateCreate({ url: 'https://example.com/', events: ['*'], description }).description).toBe(description);
       expect(validatePatch({ description }).description).toBe(description);
     } else {
-      expect(() => validateCreate({ url: 'https://example.com/', events: ['*'], description })).toThrow(/description must not contain control characters/);
+      expect(() => validateCreate({ url: 'https://example.com/', events: ['*'], description })).toThrow(
+        /description must not contain control characters/,
+      );
       expect(() => validatePatch({ description })).toThrow(/description must not contain control characters/);
     }
   });

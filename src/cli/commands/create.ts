@@ -3,7 +3,13 @@ import { UsageError } from '../../core/errors.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { askChoices, askText, needInput } from '../prompts.js';
-import { checkDescription, parseEvents, requireDescription, requireWebhookUrl, validateWebhookUrlAnswer } from '../webhook-view.js';
+import {
+  checkDescription,
+  parseEvents,
+  requireDescription,
+  requireWebhookUrl,
+  validateWebhookUrlAnswer,
+} from '../webhook-view.js';
 
 export interface CreateOptions {
   url?: string;
@@ -16,16 +22,24 @@ export async function run(options: CreateOptions, ctx: Context): Promise<void> {
   // Flags are checked before anything is asked, and the key before any prompt: no typing for nothing.
   let url = options.url === undefined ? undefined : requireWebhookUrl(options.url, '--url');
   let events = options.events === undefined ? undefined : parseEvents(options.events, '--events');
-  if (events !== undefined && events.length === 0) throw new UsageError('--events is empty.', 'Pass --events trade.completed,trade.failed (or *).');
-  let description = options.description === undefined ? undefined : requireDescription(options.description, '--description');
+  if (events !== undefined && events.length === 0)
+    throw new UsageError('--events is empty.', 'Pass --events trade.completed,trade.failed (or *).');
+  let description =
+    options.description === undefined ? undefined : requireDescription(options.description, '--description');
   if (url === undefined) needInput(ctx, '--url https://…', 'the webhook URL');
   if (events === undefined) needInput(ctx, '--events a,b (or * for all)', 'the events to subscribe to');
   const { client } = await connect(ctx);
 
-  url ??= await askText(ctx, { message: 'URL that receives the deliveries', validate: validateWebhookUrlAnswer, required: true });
+  url ??= await askText(ctx, {
+    message: 'URL that receives the deliveries',
+    validate: validateWebhookUrlAnswer,
+    required: true,
+  });
   events ??= await askEvents(ctx);
   if (description === undefined && ctx.interactive && (options.url === undefined || options.events === undefined)) {
-    description = (await askText(ctx, { message: 'Description (optional)', validate: (v) => checkDescription(v.trim()) })).trim() || undefined;
+    description =
+      (await askText(ctx, { message: 'Description (optional)', validate: (v) => checkDescription(v.trim()) })).trim() ||
+      undefined;
   }
 
   const created = await client.createWebhook({ url, events, ...(description ? { description } : {}) });
@@ -47,7 +61,11 @@ async function askEvents(ctx: Context): Promise<EventSubscription[]> {
     message: 'Events to receive',
     choices: [
       { value: '*', name: '* (every event, including future ones)', short: '*' },
-      ...EVENT_TYPES.map((type) => ({ value: type, name: `${type.padEnd(18)} ${EVENT_CATALOG[type].description}`, short: type })),
+      ...EVENT_TYPES.map((type) => ({
+        value: type,
+        name: `${type.padEnd(18)} ${EVENT_CATALOG[type].description}`,
+        short: type,
+      })),
     ],
   });
   return chosen.includes('*') ? ['*'] : chosen;

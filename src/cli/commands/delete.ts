@@ -14,8 +14,15 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<void> {
   const { client } = await connect(ctx);
   if (!options.yes) {
     const hook = await client.getWebhook(options.id); // a 404 names the id before anything is asked
-    const sure = await askConfirm(ctx, `Delete webhook ${hook.id} (${hook.url})? Its pending deliveries are cancelled.`);
-    if (!sure) throw new V2kError(`Not deleted: ${hook.id} is unchanged.`, { code: 'cancelled', hint: 'Pass --yes to delete without being asked.' });
+    const sure = await askConfirm(
+      ctx,
+      `Delete webhook ${hook.id} (${hook.url})? Its pending deliveries are cancelled.`,
+    );
+    if (!sure)
+      throw new V2kError(`Not deleted: ${hook.id} is unchanged.`, {
+        code: 'cancelled',
+        hint: 'Pass --yes to delete without being asked.',
+      });
   }
   await client.deleteWebhook(options.id);
   ctx.output.result({ id: options.id, deleted: true }, () => `Deleted webhook ${options.id}.`);

@@ -23,7 +23,10 @@ export async function run(options: DeliveriesOptions, ctx: Context): Promise<voi
     );
   }
   if (options.deliveryId && (options.status || options.limit !== undefined)) {
-    throw new UsageError('--status and --limit filter the list; they do not apply to one delivery.', `Drop them, or drop ${options.deliveryId}.`);
+    throw new UsageError(
+      '--status and --limit filter the list; they do not apply to one delivery.',
+      `Drop them, or drop ${options.deliveryId}.`,
+    );
   }
   const { client } = await connect(ctx);
   const style = ctx.output.style;
@@ -42,7 +45,14 @@ export async function run(options: DeliveriesOptions, ctx: Context): Promise<voi
       ['ID', 'EVENT', 'STATUS', 'ATTEMPTS', 'LAST RESULT', 'CREATED'],
       list.map((d) => {
         const attempt = lastAttempt(d);
-        return [d.id, d.event, d.status, String(d.attempts.length), attempt ? `${attemptResult(attempt)}, ${attempt.durationMs} ms` : '—', relative(d.createdAt, now)];
+        return [
+          d.id,
+          d.event,
+          d.status,
+          String(d.attempts.length),
+          attempt ? `${attemptResult(attempt)}, ${attempt.durationMs} ms` : '—',
+          relative(d.createdAt, now),
+        ];
       }),
     );
   });
@@ -53,14 +63,21 @@ function renderOne(delivery: Delivery, paint: (ok: boolean, text: string) => str
     `${delivery.id}  ${delivery.event}  ${delivery.status}`,
     `Webhook ${delivery.webhookId}, event ${delivery.eventId}, created ${delivery.createdAt} (${relative(delivery.createdAt)})`,
   ];
-  if (delivery.nextAttemptAt) lines.push(`Next attempt ${delivery.nextAttemptAt} (${relative(delivery.nextAttemptAt)})`);
+  if (delivery.nextAttemptAt)
+    lines.push(`Next attempt ${delivery.nextAttemptAt} (${relative(delivery.nextAttemptAt)})`);
   lines.push('');
   if (delivery.attempts.length === 0) lines.push('No attempt yet.');
   else {
     lines.push(
       table(
         ['#', 'AT', 'RESULT', 'MS', 'RESPONSE'],
-        delivery.attempts.map((a) => [String(a.number), a.at, paint(attemptSucceeded(a), attemptResult(a)), String(a.durationMs), snippet(a.responseBody, 60)]),
+        delivery.attempts.map((a) => [
+          String(a.number),
+          a.at,
+          paint(attemptSucceeded(a), attemptResult(a)),
+          String(a.durationMs),
+          snippet(a.responseBody, 60),
+        ]),
       ),
     );
   }

@@ -37,13 +37,14 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
   const { style } = output;
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'v2k-demo-'));
-  const [{ createDispatcher }, { createListener }, { createApiClient }, { startSampleApp }, { renderEvent }] = await Promise.all([
-    import('../../dispatcher/index.js'),
-    import('../../listener/server.js'),
-    import('../../core/api-client.js'),
-    import('../../demo/sample-app.js'),
-    import('../../listener/pretty.js'),
-  ]);
+  const [{ createDispatcher }, { createListener }, { createApiClient }, { startSampleApp }, { renderEvent }] =
+    await Promise.all([
+      import('../../dispatcher/index.js'),
+      import('../../listener/server.js'),
+      import('../../core/api-client.js'),
+      import('../../demo/sample-app.js'),
+      import('../../listener/pretty.js'),
+    ]);
 
   const cleanups: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })];
   try {
@@ -71,7 +72,11 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
 
     // What `listen --register` does: a webhook for every event, pointing at the listener.
     const client = createApiClient({ baseUrl: dispatcher.url, apiKey: dispatcher.devKey });
-    const webhook = await client.createWebhook({ url: listener.url, events: ['*'], description: 'v2k-webhooks demo (listen --register)' });
+    const webhook = await client.createWebhook({
+      url: listener.url,
+      events: ['*'],
+      description: 'v2k-webhooks demo (listen --register)',
+    });
     cleanups.unshift(() => client.deleteWebhook(webhook.id));
     listener.addSecret(webhook.secret);
     app.setSecret(webhook.secret);
@@ -100,58 +105,113 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
           ],
         ),
       );
-      output.line(`\nTriggering ${EVENT_TYPES.length} events; the app fails ${FLAKY_EVENT} once with 503, so the dispatcher retries it 2 s later.\n`);
+      output.line(
+        `\nTriggering ${EVENT_TYPES.length} events; the app fails ${FLAKY_EVENT} once with 503, so the dispatcher retries it 2 s later.\n`,
+      );
     }
 
     for (const type of EVENT_TYPES) await client.emitEvent({ event: type, data: EVENT_CATALOG[type].sample.data });
-    const finished = await waitUntil(() => EVENT_TYPES.every((type) => app.received.some((d) => d.event === type && d.verified && d.status === 200)), options.timeout, ctx.stopSignal);
+    const finished = await waitUntil(
+      () => EVENT_TYPES.every((type) => app.received.some((d) => d.event === type && d.verified && d.status === 200)),
+      options.timeout,
+      ctx.stopSignal,
+    );
 
     // A delivery signed with the wrong secret: the listener's verdict and the app's 401 show why verifying matters.
     const forged = JSON.stringify({ ...EVENT_CATALOG['trade.completed'].sample, timestamp: new Date().toISOString() });
-    await fetch(listener.url, { method: 'POST', headers: generateTestHeaders({ payload: forged, secret: generateSecret() }), body: forged });
+    await fetch(listener.url, {
+      method: 'POST',
+      headers: generateTestHeaders({ payload: forged, secret: generateSecret() }),
+      body: forged,
+    });
 
     // The app has answered; the dispatcher records each outcome just after. Wait for that too.
     let deliveries: Delivery[] = [];
-    await waitUntilAsync(async () => {
-      deliveries = await client.listDeliveries(webhook.id, { limit: 100 });
-      return deliveries.length >= EVENT_TYPES.length && deliveries.every((d) => d.status !== 'pending');
-    }, options.timeout, ctx.stopSignal);
+    await waitUntilAsync(
+      async () => {
+        deliveries = await client.listDeliveries(webhook.id, { limit: 100 });
+        return deliveries.length >= EVENT_TYPES.length && deliveries.every((d) => d.status !== 'pending');
+      },
+      options.timeout,
+      ctx.stopSignal,
+    );
     const rows = summarize(deliveries, events, app.received);
-    const retried = deliveries.some((d) => d.event === FLAKY_EVENT && d.status === 'succeeded' && d.attempts.length === 2);
+    const retried = deliveries.some(
+      (d) => d.event === FLAKY_EVENT && d.status === 'succeeded' && d.attempts.length === 2,
+    );
     const forgedRejected = events.some((e) => e.verdict.reason === 'bad_signature' && e.status === 401);
-    const ok = finished && retried && forgedRejected && rows.every((r) => r.status === 'succeeded' && r.listener === 'verified' && r.app === 'verified');
+    const ok =
+      finished &&
+      retried &&
+      forgedRejected &&
+      rows.every((r) => r.status === 'succeeded' && r.listener === 'verified' && r.app === 'verified');
     const seconds = (performance.now() - started) / 1000;
 
-    if (output.json) output.jsonLine({ type: 'summary', ok, seconds: Number(seconds.toFixed(2)), retried, forgedRejected, events: rows, monitoring: dispatcher.adminUrl });
+    if (output.json)
+      output.jsonLine({
+        type: 'summary',
+        ok,
+        seconds: Number(seconds.toFixed(2)),
+        retried,
+        forgedRejected,
+        events: rows,
+        monitoring: dispatcher.adminUrl,
+      });
     else {
-      output.line(`\n${style.bold('Forged delivery')} (signed with another secret): listener says ${forgedRejected ? style.red('bad signature') : style.yellow('?')}, the app answered 401.\n`);
-      output.line(table(['EVENT', 'LISTENER', 'APP', 'ATTEMPTS', 'DELIVERY'], rows.map((r) => [r.event, r.listener, r.app, String(r.attempts), r.status])));
+      output.line(
+        `\n${style.bold('Forged delivery')} (signed with another secret): listener says ${forgedRejected ? style.red('bad signature') : style.yellow('?')}, the app answered 401.\n`,
+      );
+      output.line(
+        table(
+          ['EVENT', 'LISTENER', 'APP', 'ATTEMPTS', 'DELIVERY'],
+          rows.map((r) => [r.event, r.listener, r.app, String(r.attempts), r.status]),
+        ),
+      );
       output.line(
         ok
           ? `\n${style.green('Done')} in ${seconds.toFixed(1)} s: ${EVENT_TYPES.length} events verified and forwarded, ${FLAKY_EVENT} retried after a 503.`
           : `\n${style.red('The demo did not finish as expected')} within ${options.timeout / 1000} s: see the table above.`,
       );
-      output.line(options.keep ? `Monitoring page: ${dispatcher.adminUrl}\nEverything keeps running; press Ctrl+C to stop.` : `Run \`v2k-webhooks demo --keep\` to keep it running and open ${style.cyan('/admin/webhooks')}.`);
+      output.line(
+        options.keep
+          ? `Monitoring page: ${dispatcher.adminUrl}\nEverything keeps running; press Ctrl+C to stop.`
+          : `Run \`v2k-webhooks demo --keep\` to keep it running and open ${style.cyan('/admin/webhooks')}.`,
+      );
     }
 
-    if (options.keep && ok) await new Promise<void>((resolve) => (ctx.stopSignal.aborted ? resolve() : ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true })));
+    if (options.keep && ok)
+      await new Promise<void>((resolve) =>
+        ctx.stopSignal.aborted ? resolve() : ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true }),
+      );
     return ok ? ExitCode.OK : ExitCode.FAILURE;
   } finally {
     for (const cleanup of cleanups) {
-      await cleanup().catch((error: unknown) => output.warn(`demo cleanup: ${error instanceof Error ? error.message : String(error)}`));
+      await cleanup().catch((error: unknown) =>
+        output.warn(`demo cleanup: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
   }
 }
 
-function summarize(deliveries: Delivery[], events: ListenerEvent[], app: ReadonlyArray<{ deliveryId: string | null; verified: boolean; status: number }>): Row[] {
+function summarize(
+  deliveries: Delivery[],
+  events: ListenerEvent[],
+  app: ReadonlyArray<{ deliveryId: string | null; verified: boolean; status: number }>,
+): Row[] {
   return EVENT_TYPES.map((type) => {
     const delivery = deliveries.find((d) => d.event === type);
     const seen = events.filter((e) => e.deliveryId !== null && e.deliveryId === delivery?.id);
     const atApp = app.filter((d) => d.deliveryId !== null && d.deliveryId === delivery?.id);
     return {
       event: type,
-      listener: seen.length > 0 && seen.every((e) => e.verdict.ok) ? 'verified' : (seen[0]?.verdict.label ?? 'not received'),
-      app: atApp.length > 0 && atApp.every((d) => d.verified) ? 'verified' : atApp.length === 0 ? 'not received' : 'rejected',
+      listener:
+        seen.length > 0 && seen.every((e) => e.verdict.ok) ? 'verified' : (seen[0]?.verdict.label ?? 'not received'),
+      app:
+        atApp.length > 0 && atApp.every((d) => d.verified)
+          ? 'verified'
+          : atApp.length === 0
+            ? 'not received'
+            : 'rejected',
       attempts: delivery?.attempts.length ?? 0,
       status: delivery?.status ?? 'missing',
     };

@@ -16,7 +16,8 @@ export interface DispatcherCommandOptions {
 
 export async function run(options: DispatcherCommandOptions, ctx: Context): Promise<void> {
   const apiKeys = (options.apiKeys ?? []).map(parseKey);
-  if (options.port > 65535) throw new UsageError(`--port ${options.port} is not a port.`, 'Use 1 to 65535, or 0 for any free port.');
+  if (options.port > 65535)
+    throw new UsageError(`--port ${options.port} is not a port.`, 'Use 1 to 65535, or 0 for any free port.');
   if (options.concurrency < 1) throw new UsageError('--concurrency must be at least 1.');
   const { output } = ctx;
   const dispatcher = await createDispatcher({
@@ -68,7 +69,10 @@ function parseKey(value: string): { key: string; user: string } {
   const key = value.slice(0, colon);
   const user = value.slice(colon + 1);
   if (colon <= 0 || user === '' || /\s/.test(value)) {
-    throw new UsageError(`--api-key ${JSON.stringify(value)} is not KEY:USER.`, 'Give a key and its user, e.g. --api-key sk_test_alice:user_alice (repeat for more users).');
+    throw new UsageError(
+      `--api-key ${JSON.stringify(value)} is not KEY:USER.`,
+      'Give a key and its user, e.g. --api-key sk_test_alice:user_alice (repeat for more users).',
+    );
   }
   return { key, user };
 }
@@ -85,6 +89,8 @@ function formatAttempt(info: AttemptInfo, style: Context['output']['style']): st
           ? style.red('failed')
           : style.red('cancelled');
   const error = info.error ? ` (${info.error})` : '';
-  const disabled = info.webhookDisabled ? style.red(` — webhook ${info.webhookId} disabled after 10 consecutive failures`) : '';
+  const disabled = info.webhookDisabled
+    ? style.red(` — webhook ${info.webhookId} disabled after 10 consecutive failures`)
+    : '';
   return `${time}  ${info.event.padEnd(17)} ${info.deliveryId} → ${info.url}  ${status} ${info.durationMs}ms  attempt ${info.attempt}/${info.maxAttempts}  ${verdict}${error}${disabled}`;
 }

@@ -10,7 +10,10 @@ export interface EventsOptions {
 export async function run({ type }: EventsOptions, ctx: Context): Promise<void> {
   if (type !== undefined) {
     if (!isDeliverableEvent(type)) {
-      throw new UsageError(`Unknown event type ${JSON.stringify(type)}.`, 'Run `v2k-webhooks events` to list the types.');
+      throw new UsageError(
+        `Unknown event type ${JSON.stringify(type)}.`,
+        'Run `v2k-webhooks events` to list the types.',
+      );
     }
     const spec = EVENT_CATALOG[type];
     ctx.output.result(describe(type), () =>

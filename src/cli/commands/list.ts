@@ -5,7 +5,9 @@ import type { Context } from '../context.js';
 import { table } from '../format.js';
 import { lastAttempt, shortEvents, summarizeDelivery, webhookState } from '../webhook-view.js';
 
-type Listed = Webhook & { lastDelivery: { id: string; status: Delivery['status']; at: string; statusCode: number | null } | null };
+type Listed = Webhook & {
+  lastDelivery: { id: string; status: Delivery['status']; at: string; statusCode: number | null } | null;
+};
 
 /** `list`: every webhook with its state and last delivery (one small deliveries call per webhook; at most 10). */
 export async function run(_options: unknown, ctx: Context): Promise<void> {
@@ -29,12 +31,18 @@ export async function run(_options: unknown, ctx: Context): Promise<void> {
     return {
       ...hook,
       lastDelivery: delivery
-        ? { id: delivery.id, status: delivery.status, at: attempt?.at ?? delivery.createdAt, statusCode: attempt?.statusCode ?? null }
+        ? {
+            id: delivery.id,
+            status: delivery.status,
+            at: attempt?.at ?? delivery.createdAt,
+            statusCode: attempt?.statusCode ?? null,
+          }
         : null,
     };
   });
   ctx.output.result(listed, () => {
-    if (listed.length === 0) return `No webhooks at ${apiUrl} yet. Create one: v2k-webhooks create --url https://… --events '*'`;
+    if (listed.length === 0)
+      return `No webhooks at ${apiUrl} yet. Create one: v2k-webhooks create --url https://… --events '*'`;
     const now = Date.now();
     return table(
       ['ID', 'URL', 'EVENTS', 'STATE', 'LAST DELIVERY'],

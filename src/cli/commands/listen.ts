@@ -1,7 +1,12 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { EVENT_TYPES, type EventSubscription } from '../../core/events.js';
 import type { WebhookWithSecret } from '../../core/api-types.js';
-import { createExpectations, ExpectationError, parseExpectation, type Expectation } from '../../listener/expectations.js';
+import {
+  createExpectations,
+  ExpectationError,
+  parseExpectation,
+  type Expectation,
+} from '../../listener/expectations.js';
 import { renderEvent } from '../../listener/pretty.js';
 import { createListener } from '../../listener/server.js';
 import type { ListenerEvent, ListenerLogger } from '../../listener/types.js';
@@ -34,13 +39,20 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
   const expected = parseExpectations(options.expect ?? []);
   const events = checkRegisterOptions(options);
   if (options.rejectInvalid && !options.register && readSecrets(options.secret, ctx.env).length === 0) {
-    throw new UsageError('--reject-invalid needs a secret to check signatures with.', 'Pass --secret whsec_… (or set V2K_WEBHOOK_SECRET), or use --register.');
+    throw new UsageError(
+      '--reject-invalid needs a secret to check signatures with.',
+      'Pass --secret whsec_… (or set V2K_WEBHOOK_SECRET), or use --register.',
+    );
   }
   const timeoutMs = options.timeout ?? (expected.length > 0 ? DEFAULT_EXPECT_TIMEOUT_MS : undefined);
   const expectations = createExpectations(expected);
 
   let metNow: () => void = () => undefined;
-  const logger: ListenerLogger = { info: (m) => output.info(m), warn: (m) => output.warn(m), error: (m) => output.warn(m) };
+  const logger: ListenerLogger = {
+    info: (m) => output.info(m),
+    warn: (m) => output.warn(m),
+    error: (m) => output.warn(m),
+  };
   const listener = await createListener({
     port: options.port,
     host: options.host,
@@ -67,7 +79,9 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
       webhook = await client.createWebhook({ url, events, description: `v2k-webhooks listen (${url})` });
       listener.addSecret(webhook.secret);
       deleteWebhook = () => client.deleteWebhook((webhook as WebhookWithSecret).id);
-      output.info(`Registered webhook ${webhook.id} at ${apiUrl} for ${events.join(', ')} → ${url} (deleted when the listener stops)`);
+      output.info(
+        `Registered webhook ${webhook.id} at ${apiUrl} for ${events.join(', ')} → ${url} (deleted when the listener stops)`,
+      );
     }
   } catch (error) {
     await listener.close();
@@ -76,7 +90,9 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
 
   const secretCount = readSecrets(options.secret, ctx.env).length + (webhook ? 1 : 0);
   if (!/^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(options.host)) {
-    output.warn(`Bound to ${options.host}: other machines can send this listener deliveries, and it forwards them to your app. Use the default --host 127.0.0.1 unless you mean it.`);
+    output.warn(
+      `Bound to ${options.host}: other machines can send this listener deliveries, and it forwards them to your app. Use the default --host 127.0.0.1 unless you mean it.`,
+    );
   }
   announce(ctx, options, { url: listener.url, port: listener.port, secretCount, webhook, expected, timeoutMs });
 
@@ -114,7 +130,9 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
     if (met) output.info(`All expectations met: ${status.map((s) => `${s.pattern} ${s.seen}/${s.count}`).join(', ')}.`);
     else {
       const missing = expectations.missing().map((s) => `  ${s.pattern}: ${s.seen} of ${s.count}`);
-      output.info(`${outcome === 'timeout' ? `Timed out after ${timeoutMs} ms` : 'Stopped'} with expectations unmet:\n${missing.join('\n')}`);
+      output.info(
+        `${outcome === 'timeout' ? `Timed out after ${timeoutMs} ms` : 'Stopped'} with expectations unmet:\n${missing.join('\n')}`,
+      );
       return ExitCode.FAILURE;
     }
   } else if (outcome !== 'met') output.info(outcome === 'timeout' ? `Stopped after ${timeoutMs} ms.` : 'Stopped.');
@@ -125,7 +143,11 @@ function parseExpectations(specs: string[]): Expectation[] {
   try {
     return specs.map(parseExpectation);
   } catch (error) {
-    if (error instanceof ExpectationError) throw new UsageError(error.message, 'Pass --expect trade.completed, --expect trade.completed:3 or --expect "trade.*:2".');
+    if (error instanceof ExpectationError)
+      throw new UsageError(
+        error.message,
+        'Pass --expect trade.completed, --expect trade.completed:3 or --expect "trade.*:2".',
+      );
     throw error;
   }
 }
@@ -138,23 +160,41 @@ function checkRegisterOptions(options: ListenOptions): EventSubscription[] {
       ['--events', options.events],
       ['--print-secret', options.printSecret],
     ] as const) {
-      if (given !== undefined) throw new UsageError(`${flag} only works with --register.`, 'Add --register to create a webhook pointing at this listener.');
+      if (given !== undefined)
+        throw new UsageError(
+          `${flag} only works with --register.`,
+          'Add --register to create a webhook pointing at this listener.',
+        );
     }
     return [];
   }
   if (options.publicUrl !== undefined && !/^https?:\/\/[^\s]+$/i.test(options.publicUrl)) {
-    throw new UsageError(`--public-url ${JSON.stringify(options.publicUrl)} is not an http(s) URL.`, 'Pass the URL the platform can reach, e.g. https://abc.ngrok.app/.');
+    throw new UsageError(
+      `--public-url ${JSON.stringify(options.publicUrl)} is not an http(s) URL.`,
+      'Pass the URL the platform can reach, e.g. https://abc.ngrok.app/.',
+    );
   }
   if (options.events === undefined) return ['*'];
   const list = parseEvents(options.events, '--events');
-  if (list.length === 0) throw new UsageError('--events is empty.', `Use a comma-separated list of ${EVENT_TYPES.join(', ')}, or * for all.`);
+  if (list.length === 0)
+    throw new UsageError(
+      '--events is empty.',
+      `Use a comma-separated list of ${EVENT_TYPES.join(', ')}, or * for all.`,
+    );
   return list;
 }
 
 function announce(
   ctx: Context,
   options: ListenOptions,
-  info: { url: string; port: number; secretCount: number; webhook?: WebhookWithSecret; expected: Expectation[]; timeoutMs?: number },
+  info: {
+    url: string;
+    port: number;
+    secretCount: number;
+    webhook?: WebhookWithSecret;
+    expected: Expectation[];
+    timeoutMs?: number;
+  },
 ): void {
   const { output } = ctx;
   const forward = options.forward ?? [];
@@ -178,9 +218,12 @@ function announce(
   const { style } = output;
   const to = forward.length === 0 ? 'answering 200 itself (no --forward)' : `forwarding to ${forward.join(', ')}`;
   output.info(`${style.green('Ready.')} Listening on ${info.url}, ${to}.`);
-  if (info.secretCount === 0) output.warn('No secret: signatures cannot be checked. Pass --secret or set V2K_WEBHOOK_SECRET.');
+  if (info.secretCount === 0)
+    output.warn('No secret: signatures cannot be checked. Pass --secret or set V2K_WEBHOOK_SECRET.');
   if (info.expected.length > 0) {
-    output.info(`Waiting up to ${info.timeoutMs} ms for ${info.expected.map((e) => `${e.pattern}×${e.count}`).join(', ')}.`);
+    output.info(
+      `Waiting up to ${info.timeoutMs} ms for ${info.expected.map((e) => `${e.pattern}×${e.count}`).join(', ')}.`,
+    );
   }
   output.info(style.dim('Press Ctrl+C to stop.'));
 }
@@ -202,7 +245,8 @@ function print(event: ListenerEvent, options: ListenOptions, ctx: Context): void
     return;
   }
   const lines = renderEvent(event, output.style);
-  if (!event.verdict.ok && event.verdict.reason !== 'no_secret') lines.splice(1, 0, `    ${output.style.dim(event.verdict.message)}`);
+  if (!event.verdict.ok && event.verdict.reason !== 'no_secret')
+    lines.splice(1, 0, `    ${output.style.dim(event.verdict.message)}`);
   if (options.verbose) {
     const pretty = event.payload === null ? '(body is not JSON)' : JSON.stringify(event.payload, null, 2);
     lines.push(...pretty.split('\n').map((l) => `    ${l}`));

@@ -16,7 +16,10 @@ export async function run(_options: Record<string, never>, ctx: Context): Promis
   if (apiKey) checkApiKey(apiKey, settings.apiKeySource ?? 'argument', settings.profile);
   if (!apiKey) {
     if (!ctx.interactive) {
-      throw new UsageError('No API key to log in with, and there is no terminal to ask on.', 'Pass --api-key KEY (or set V2K_API_KEY).');
+      throw new UsageError(
+        'No API key to log in with, and there is no terminal to ask on.',
+        'Pass --api-key KEY (or set V2K_API_KEY).',
+      );
     }
     ctx.output.info(`Logging in to ${settings.apiUrl} as profile "${settings.profile}".`);
     apiKey = (await askSecret(ctx, 'API key')).trim();
@@ -28,10 +31,18 @@ export async function run(_options: Record<string, never>, ctx: Context): Promis
   store.set(settings.profile, { apiUrl: client.baseUrl, apiKey });
 
   const masked = maskKey(apiKey);
-  ctx.output.result({ profile: settings.profile, apiUrl: client.baseUrl, apiKey: masked, webhooks: webhooks.length, configPath: store.path }, () =>
-    [
-      `Logged in to ${client.baseUrl} with key ${masked} (${webhooks.length} webhook${webhooks.length === 1 ? '' : 's'}).`,
-      `Saved as profile "${settings.profile}" in ${store.path}.`,
-    ].join('\n'),
+  ctx.output.result(
+    {
+      profile: settings.profile,
+      apiUrl: client.baseUrl,
+      apiKey: masked,
+      webhooks: webhooks.length,
+      configPath: store.path,
+    },
+    () =>
+      [
+        `Logged in to ${client.baseUrl} with key ${masked} (${webhooks.length} webhook${webhooks.length === 1 ? '' : 's'}).`,
+        `Saved as profile "${settings.profile}" in ${store.path}.`,
+      ].join('\n'),
   );
 }

@@ -9,7 +9,9 @@ export interface LogoutOptions {
 /** `logout`: forgets one saved profile (its key and URL), or all of them. */
 export async function run(options: LogoutOptions, ctx: Context): Promise<void> {
   const store = await openConfig();
-  const names = options.all ? Object.keys(store.profiles()) : [resolveSettings(ctx.globals, ctx.env, store.profiles()).profile];
+  const names = options.all
+    ? Object.keys(store.profiles())
+    : [resolveSettings(ctx.globals, ctx.env, store.profiles()).profile];
   const removed = names.filter((name) => store.remove(name));
   ctx.output.result({ removed, configPath: store.path }, () =>
     removed.length === 0

@@ -12,7 +12,8 @@ export interface SignOptions {
 
 export async function run(options: SignOptions, ctx: Context): Promise<void> {
   const [secret] = readSecrets(options.secret, ctx.env);
-  if (secret === undefined) throw new UsageError('No secret given.', 'Pass --secret whsec_… or set V2K_WEBHOOK_SECRET.');
+  if (secret === undefined)
+    throw new UsageError('No secret given.', 'Pass --secret whsec_… or set V2K_WEBHOOK_SECRET.');
   const payload = await readPayload(options.payload, ctx);
   const signature = sign(payload, secret);
   if (!options.headers) {

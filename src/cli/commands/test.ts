@@ -22,7 +22,10 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
   const base = { webhookId: options.id, deliveryId: sent.deliveryId, eventId: sent.eventId };
   if (!options.wait) {
     ctx.output.result(base, () =>
-      [`Test event sent: delivery ${sent.deliveryId}.`, `See the outcome: v2k-webhooks deliveries ${options.id} ${sent.deliveryId}`].join('\n'),
+      [
+        `Test event sent: delivery ${sent.deliveryId}.`,
+        `See the outcome: v2k-webhooks deliveries ${options.id} ${sent.deliveryId}`,
+      ].join('\n'),
     );
     return;
   }
@@ -30,7 +33,12 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
   const spinner = await startSpinner(ctx, `Test event sent (${sent.deliveryId}); waiting for the receiver…`);
   let delivery: Delivery;
   try {
-    delivery = await waitForOutcome(() => client.getDelivery(options.id, sent.deliveryId), options.timeout, ctx.stopSignal, `${options.id} ${sent.deliveryId}`);
+    delivery = await waitForOutcome(
+      () => client.getDelivery(options.id, sent.deliveryId),
+      options.timeout,
+      ctx.stopSignal,
+      `${options.id} ${sent.deliveryId}`,
+    );
   } catch (error) {
     spinner.fail('No outcome.');
     throw error;
@@ -52,20 +60,33 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
     [
       `Test delivery ${sent.deliveryId} ${verdict}`,
       `Response: ${snippet(attempt.responseBody)}`,
-      ...(!ok && delivery.nextAttemptAt ? [`The platform retries it ${relative(delivery.nextAttemptAt)} (attempt ${attempt.number + 1} of 4).`] : []),
+      ...(!ok && delivery.nextAttemptAt
+        ? [`The platform retries it ${relative(delivery.nextAttemptAt)} (attempt ${attempt.number + 1} of 4).`]
+        : []),
     ].join('\n'),
   );
   if (!ok) {
     // A 2xx followed by a transport error (a reset mid-body) is a failure too: the platform records it so (core/outcome.ts).
-    const why = isSuccessStatus(attempt.statusCode) ? `The receiver answered ${attempt.statusCode} but then failed (${attempt.error})` : 'The receiver did not answer 2xx';
+    const why = isSuccessStatus(attempt.statusCode)
+      ? `The receiver answered ${attempt.statusCode} but then failed (${attempt.error})`
+      : 'The receiver did not answer 2xx';
     ctx.output.info(`${why}. Check it, then run \`v2k-webhooks test ${options.id}\` again.`);
     return 1;
   }
 }
 
 /** Polls until the first attempt is recorded (or the delivery ends), backing off from 100 ms to 1 s. */
-async function waitForOutcome(read: () => Promise<Delivery>, timeoutMs: number, stop: AbortSignal, where: string): Promise<Delivery> {
-  const stopped = () => new V2kError('Stopped before the outcome was known.', { code: 'cancelled', hint: `The delivery goes on; see \`v2k-webhooks deliveries ${where}\`.` });
+async function waitForOutcome(
+  read: () => Promise<Delivery>,
+  timeoutMs: number,
+  stop: AbortSignal,
+  where: string,
+): Promise<Delivery> {
+  const stopped = () =>
+    new V2kError('Stopped before the outcome was known.', {
+      code: 'cancelled',
+      hint: `The delivery goes on; see \`v2k-webhooks deliveries ${where}\`.`,
+    });
   const deadline = Date.now() + timeoutMs;
   for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
     if (stop.aborted) throw stopped();

@@ -20,11 +20,16 @@ const MAX_COUNT = 10_000;
 export async function run(options: TriggerOptions, ctx: Context): Promise<void> {
   const { event } = options;
   if (!isEventType(event)) {
-    const hint = event === 'test' ? 'The test event goes to one webhook: v2k-webhooks test <id>.' : `Use one of ${EVENT_TYPES.join(', ')}.`;
+    const hint =
+      event === 'test'
+        ? 'The test event goes to one webhook: v2k-webhooks test <id>.'
+        : `Use one of ${EVENT_TYPES.join(', ')}.`;
     throw new UsageError(`Cannot trigger ${JSON.stringify(event)}.`, hint);
   }
-  if (options.count < 1 || options.count > MAX_COUNT) throw new UsageError(`--count must be between 1 and ${MAX_COUNT}.`, 'Pass --count 5, say.');
-  const data = options.data === undefined ? structuredClone(EVENT_CATALOG[event].sample.data) : await readData(options.data, ctx);
+  if (options.count < 1 || options.count > MAX_COUNT)
+    throw new UsageError(`--count must be between 1 and ${MAX_COUNT}.`, 'Pass --count 5, say.');
+  const data =
+    options.data === undefined ? structuredClone(EVENT_CATALOG[event].sample.data) : await readData(options.data, ctx);
   for (const assignment of options.set ?? []) applySet(data, assignment);
   const check = validateEventData(event, data);
   if (!check.ok) {
@@ -40,11 +45,14 @@ export async function run(options: TriggerOptions, ctx: Context): Promise<void> 
     // A fresh key per event: a retried call cannot emit the same event twice.
     const answer = await client.emitEvent({ event, data }, { idempotencyKey: randomUUID() });
     sent.push(answer);
-    if (!ctx.output.json) ctx.output.line(`${event} ${answer.id} → ${answer.deliveries} deliver${answer.deliveries === 1 ? 'y' : 'ies'}`);
+    if (!ctx.output.json)
+      ctx.output.line(`${event} ${answer.id} → ${answer.deliveries} deliver${answer.deliveries === 1 ? 'y' : 'ies'}`);
   }
   if (ctx.output.json) ctx.output.result({ event, data, sent }, () => '');
   if (sent.every((s) => s.deliveries === 0)) {
-    ctx.output.warn(`No webhook subscribes to ${event}, so nothing was delivered. Subscribe one: v2k-webhooks update <id> --add-event ${event}`);
+    ctx.output.warn(
+      `No webhook subscribes to ${event}, so nothing was delivered. Subscribe one: v2k-webhooks update <id> --add-event ${event}`,
+    );
   }
 }
 
@@ -55,13 +63,19 @@ async function readData(source: string, ctx: Context): Promise<unknown> {
     try {
       text = file === '-' ? (await readStream(ctx.stdin)).toString('utf8') : await readFile(file, 'utf8');
     } catch (error) {
-      throw new UsageError(`Cannot read --data ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, 'Check the path (--data @file.json), or pass the JSON itself.');
+      throw new UsageError(
+        `Cannot read --data ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+        'Check the path (--data @file.json), or pass the JSON itself.',
+      );
     }
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new UsageError(`--data is not valid JSON: ${(error as Error).message}.`, "Pass a JSON object, e.g. --data '{\"userId\":\"u_1\",…}', or @file.json.");
+    throw new UsageError(
+      `--data is not valid JSON: ${(error as Error).message}.`,
+      'Pass a JSON object, e.g. --data \'{"userId":"u_1",…}\', or @file.json.',
+    );
   }
 }
 
@@ -72,13 +86,25 @@ async function readData(source: string, ctx: Context): Promise<unknown> {
  */
 export function applySet(data: unknown, assignment: string): void {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--set ${JSON.stringify(assignment)} is not path=value.`, 'Pass --set amount=250 or --set tracks.0.trackId=t_1.');
-  const path = assignment.slice(0, eq).replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean);
+  if (eq <= 0)
+    throw new UsageError(
+      `--set ${JSON.stringify(assignment)} is not path=value.`,
+      'Pass --set amount=250 or --set tracks.0.trackId=t_1.',
+    );
+  const path = assignment
+    .slice(0, eq)
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter(Boolean);
   const raw = assignment.slice(eq + 1);
   if (path.length === 0 || path.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype')) {
-    throw new UsageError(`--set has a bad path ${JSON.stringify(assignment.slice(0, eq))}.`, 'Use field names separated by dots.');
+    throw new UsageError(
+      `--set has a bad path ${JSON.stringify(assignment.slice(0, eq))}.`,
+      'Use field names separated by dots.',
+    );
   }
-  if (typeof data !== 'object' || data === null) throw new UsageError('--set needs data that is a JSON object.', 'Pass --data {…} with an object.');
+  if (typeof data !== 'object' || data === null)
+    throw new UsageError('--set needs data that is a JSON object.', 'Pass --data {…} with an object.');
   let node = data as Record<string, unknown>;
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i] as string;

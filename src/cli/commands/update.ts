@@ -20,16 +20,23 @@ export interface UpdateOptions {
 export async function run(options: UpdateOptions, ctx: Context): Promise<void> {
   const patch: UpdateWebhookInput = {};
   if (options.url !== undefined) patch.url = requireWebhookUrl(options.url, '--url');
-  if (options.enable && options.disable) throw new UsageError('--enable and --disable contradict each other.', 'Pass one of them.');
+  if (options.enable && options.disable)
+    throw new UsageError('--enable and --disable contradict each other.', 'Pass one of them.');
   if (options.enable) patch.isActive = true;
   if (options.disable) patch.isActive = false;
-  if (options.description !== undefined) patch.description = options.description.trim() === '' ? null : requireDescription(options.description, '--description');
+  if (options.description !== undefined)
+    patch.description =
+      options.description.trim() === '' ? null : requireDescription(options.description, '--description');
   const replace = options.events === undefined ? undefined : parseEvents(options.events, '--events');
   const add = parseEvents(options.addEvent, '--add-event');
   const remove = parseEvents(options.removeEvent, '--remove-event');
-  if (replace !== undefined && replace.length === 0) throw new UsageError('--events is empty.', 'Pass --events a,b (or *), or use --add-event / --remove-event.');
+  if (replace !== undefined && replace.length === 0)
+    throw new UsageError('--events is empty.', 'Pass --events a,b (or *), or use --add-event / --remove-event.');
   if (replace && (add.length > 0 || remove.length > 0)) {
-    throw new UsageError('--events replaces the list, so it cannot be combined with --add-event or --remove-event.', 'Pass either --events or the add/remove flags.');
+    throw new UsageError(
+      '--events replaces the list, so it cannot be combined with --add-event or --remove-event.',
+      'Pass either --events or the add/remove flags.',
+    );
   }
   const editsEvents = replace !== undefined || add.length > 0 || remove.length > 0;
   if (Object.keys(patch).length === 0 && !editsEvents) {
@@ -50,7 +57,12 @@ export async function run(options: UpdateOptions, ctx: Context): Promise<void> {
 }
 
 /** Adds, then removes; removing one type from `*` leaves every other type. */
-export function editEvents(current: readonly EventSubscription[], add: EventSubscription[], remove: EventSubscription[], id: string): EventSubscription[] {
+export function editEvents(
+  current: readonly EventSubscription[],
+  add: EventSubscription[],
+  remove: EventSubscription[],
+  id: string,
+): EventSubscription[] {
   if (add.includes('*')) return remove.length > 0 ? editEvents(['*'], [], remove, id) : ['*'];
   let events: EventSubscription[] = [...current];
   if (!events.includes('*')) events = [...new Set([...events, ...add])];
@@ -60,7 +72,10 @@ export function editEvents(current: readonly EventSubscription[], add: EventSubs
     events = expanded.filter((e) => !remove.includes(e));
   }
   if (events.length === 0) {
-    throw new UsageError(`That would leave ${id} with no events.`, `Subscribe to another one (--add-event), or delete it: v2k-webhooks delete ${id}.`);
+    throw new UsageError(
+      `That would leave ${id} with no events.`,
+      `Subscribe to another one (--add-event), or delete it: v2k-webhooks delete ${id}.`,
+    );
   }
   return events;
 }

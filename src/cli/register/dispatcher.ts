@@ -11,13 +11,28 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
 
   program
     .command('dispatcher')
-    .description('run the offline emulator of the V2K platform: the REST API, signed deliveries with retries, and a monitoring page')
-    .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').default(4000).argParser(parseInteger))
+    .description(
+      'run the offline emulator of the V2K platform: the REST API, signed deliveries with retries, and a monitoring page',
+    )
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0 = any free port)').default(4000).argParser(parseInteger),
+    )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--db <path>', 'SQLite file (created when missing)', './v2k-dispatcher.db')
-    .addOption(new Option('--time-scale <factor>', 'multiply every delay, timeout and window (0.01 = 100× faster, for CI)').default(1).argParser(parsePositiveNumber))
-    .addOption(new Option('--rate-limit <n>', 'attempts per webhook per 60 s window (0 = no limit, for load tests)').default(100).argParser(parseInteger))
-    .option('--api-key <KEY:USER>', 'an API key and its user; repeatable (default: a dev key for user_dev, made once and kept in the database)')
+    .addOption(
+      new Option('--time-scale <factor>', 'multiply every delay, timeout and window (0.01 = 100× faster, for CI)')
+        .default(1)
+        .argParser(parsePositiveNumber),
+    )
+    .addOption(
+      new Option('--rate-limit <n>', 'attempts per webhook per 60 s window (0 = no limit, for load tests)')
+        .default(100)
+        .argParser(parseInteger),
+    )
+    .option(
+      '--api-key <KEY:USER>',
+      'an API key and its user; repeatable (default: a dev key for user_dev, made once and kept in the database)',
+    )
     .addOption(new Option('--concurrency <n>', 'most attempts in flight at once').default(64).argParser(parseInteger))
     .hook('preAction', (command) => {
       command.setOptionValue('apiKeys', [...apiKeys]);

@@ -7,9 +7,15 @@ export function registerListener(program: Command, lazy: Lazy): void {
   program
     .command('listen')
     .description('receive deliveries, verify their signatures, print them and forward them to your app')
-    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(4000).argParser(parseInteger))
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0 picks a free one)').default(4000).argParser(parseInteger),
+    )
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--forward <target>', 'where to forward: localhost:3000, a URL, or pattern=URL (e.g. "trade.*=localhost:3000/trades"); repeatable', collect)
+    .option(
+      '--forward <target>',
+      'where to forward: localhost:3000, a URL, or pattern=URL (e.g. "trade.*=localhost:3000/trades"); repeatable',
+      collect,
+    )
     .option('--secret <secret>', 'webhook secret to verify with; repeat for rotation (env V2K_WEBHOOK_SECRET)', collect)
     .option('--register', 'create a webhook pointing at this listener through the API, and delete it on exit')
     .option('--public-url <url>', 'with --register: the URL the platform should deliver to (e.g. a tunnel)')
@@ -17,9 +23,18 @@ export function registerListener(program: Command, lazy: Lazy): void {
     .option('--print-secret', 'with --register: print the new webhook secret (stdout; the ready line with --json)')
     .option('--record <file>', 'append one JSON line per delivery (headers, raw body, verdict) for `replay`')
     .option('--expect <event[:n]>', 'exit 0 once N deliveries of EVENT arrived (verified); repeatable', collect)
-    .addOption(new Option('--timeout <duration>', 'stop after this long; with --expect, exit 1 if unmet (default 30s with --expect)').argParser(parseDuration))
+    .addOption(
+      new Option(
+        '--timeout <duration>',
+        'stop after this long; with --expect, exit 1 if unmet (default 30s with --expect)',
+      ).argParser(parseDuration),
+    )
     .option('--reject-invalid', 'answer 401 and forward nothing when the signature does not verify')
-    .addOption(new Option('--forward-timeout <duration>', 'how long the app may take before the sender gets 504').default(10_000, '10s').argParser(parseDuration))
+    .addOption(
+      new Option('--forward-timeout <duration>', 'how long the app may take before the sender gets 504')
+        .default(10_000, '10s')
+        .argParser(parseDuration),
+    )
     .option('--verbose', 'also print each payload as indented JSON')
     .action(lazy(() => import('../commands/listen.js')));
 
@@ -28,7 +43,14 @@ export function registerListener(program: Command, lazy: Lazy): void {
     .argument('<file>', 'a file written by `listen --record`')
     .description('re-send recorded deliveries to a URL; exit 1 if any answer is not 2xx')
     .requiredOption('--to <url>', 'where to send them: localhost:3000 or a URL')
-    .option('--secret <secret>', 're-sign each delivery with this secret and a fresh timestamp (env V2K_WEBHOOK_SECRET)')
-    .addOption(new Option('--timeout <duration>', 'how long to wait for each answer').default(10_000, '10s').argParser(parseDuration))
+    .option(
+      '--secret <secret>',
+      're-sign each delivery with this secret and a fresh timestamp (env V2K_WEBHOOK_SECRET)',
+    )
+    .addOption(
+      new Option('--timeout <duration>', 'how long to wait for each answer')
+        .default(10_000, '10s')
+        .argParser(parseDuration),
+    )
     .action(lazy(() => import('../commands/replay.js'), ['file']));
 }

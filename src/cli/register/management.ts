@@ -7,7 +7,10 @@ export function registerManagement(program: Command, lazy: Lazy): void {
   program
     .command('login')
     .description('save an API key (and URL) as a profile, after checking it with a real call')
-    .addHelpText('after', '\nTakes --api-key, else V2K_API_KEY, else asks on a terminal. --api-url and --profile choose where it is saved.')
+    .addHelpText(
+      'after',
+      '\nTakes --api-key, else V2K_API_KEY, else asks on a terminal. --api-url and --profile choose where it is saved.',
+    )
     .action(lazy(() => import('../commands/login.js')));
 
   program
@@ -22,7 +25,7 @@ export function registerManagement(program: Command, lazy: Lazy): void {
   config
     .command('get')
     .argument('<key>', 'api-url or api-key (keys are shown masked)')
-    .description("print a setting of the profile")
+    .description('print a setting of the profile')
     .action(configAction('get', ['key']));
   config
     .command('set')
@@ -77,7 +80,11 @@ export function registerManagement(program: Command, lazy: Lazy): void {
     .argument('<id>', 'webhook id (wh_…)')
     .description("send the test event and show the receiver's answer; exit 1 if it failed")
     .option('--no-wait', 'only send it; do not wait for the outcome')
-    .addOption(new Option('--timeout <duration>', 'how long to wait for the outcome').default(30_000, '30s').argParser(parseDuration))
+    .addOption(
+      new Option('--timeout <duration>', 'how long to wait for the outcome')
+        .default(30_000, '30s')
+        .argParser(parseDuration),
+    )
     .action(lazy(() => import('../commands/test.js'), ['id']));
 
   program
@@ -85,7 +92,14 @@ export function registerManagement(program: Command, lazy: Lazy): void {
     .argument('<id>', 'webhook id (wh_…)')
     .argument('[deliveryId]', 'a delivery id (dlv_…), to show its attempts')
     .description("a webhook's deliveries, newest first, or the attempts of one")
-    .addOption(new Option('--status <status>', 'only deliveries in this state').choices(['pending', 'succeeded', 'failed', 'cancelled']))
+    .addOption(
+      new Option('--status <status>', 'only deliveries in this state').choices([
+        'pending',
+        'succeeded',
+        'failed',
+        'cancelled',
+      ]),
+    )
     .addOption(new Option('--limit <n>', 'at most this many').argParser(parseInteger))
     .action(lazy(() => import('../commands/deliveries.js'), ['id', 'deliveryId']));
 
@@ -106,7 +120,11 @@ export function registerManagement(program: Command, lazy: Lazy): void {
     .command('trigger')
     .argument('<event>', 'event type, e.g. trade.completed (see `v2k-webhooks events`)')
     .description("emit events through POST /api/events, from the catalog's sample payload")
-    .option('--set <path=value>', 'change one field of data, e.g. amount=250 or tracks.0.trackId=t_1 (repeatable)', collect)
+    .option(
+      '--set <path=value>',
+      'change one field of data, e.g. amount=250 or tracks.0.trackId=t_1 (repeatable)',
+      collect,
+    )
     .option('--data <json|@file>', 'the whole data object, as JSON or @file (@- for stdin)')
     .addOption(new Option('--count <n>', 'emit it this many times').default(1).argParser(parseInteger))
     .action(lazy(() => import('../commands/trigger.js'), ['event']));

@@ -21,7 +21,8 @@ export function parsePositiveNumber(value: string): number {
 /** `30s`, `2m`, `500ms` or bare seconds → milliseconds. */
 export function parseDuration(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new InvalidArgumentError(`expected a duration such as 30s, 2m or 500ms, got ${JSON.stringify(value)}.`);
+  if (!match)
+    throw new InvalidArgumentError(`expected a duration such as 30s, 2m or 500ms, got ${JSON.stringify(value)}.`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
   return Number(match[1]) * unit;
 }

@@ -16,7 +16,9 @@ export function registerTools(program: Command, lazy: Lazy): void {
     .option('--secret <secret>', 'webhook secret (env V2K_WEBHOOK_SECRET)')
     .option('--payload <file>', 'file holding the body, or - for stdin (default: stdin when piped)')
     .option('--headers', 'print every delivery header (both signature schemes), not only the signature')
-    .addOption(new Option('--timestamp <seconds>', 'Unix time for webhook-timestamp (with --headers)').argParser(parseInteger))
+    .addOption(
+      new Option('--timestamp <seconds>', 'Unix time for webhook-timestamp (with --headers)').argParser(parseInteger),
+    )
     .action(lazy(() => import('../commands/sign.js')));
 
   program
@@ -26,7 +28,9 @@ export function registerTools(program: Command, lazy: Lazy): void {
     .requiredOption('--signature <sig>', 'X-V2K-Signature (hex) or webhook-signature (v1,…) value')
     .option('--payload <file>', 'file holding the body, or - for stdin (default: stdin when piped)')
     .option('--id <webhook-id>', 'webhook-id header, for a v1,… signature')
-    .addOption(new Option('--timestamp <seconds>', 'webhook-timestamp header, for a v1,… signature').argParser(parseInteger))
+    .addOption(
+      new Option('--timestamp <seconds>', 'webhook-timestamp header, for a v1,… signature').argParser(parseInteger),
+    )
     .addOption(new Option('--tolerance <seconds>', 'allowed timestamp skew').default(300).argParser(parseInteger))
     .action(lazy(() => import('../commands/verify.js')));
 
@@ -34,7 +38,11 @@ export function registerTools(program: Command, lazy: Lazy): void {
     .command('demo')
     .description('run a dispatcher, a sample app and a listener together, trigger every event type and show the flow')
     .option('--keep', 'keep everything running after the flow, until Ctrl+C (to browse the monitoring page)')
-    .addOption(new Option('--port <port>', "the dispatcher's port (default: any free one)").default(0).argParser(parseInteger))
-    .addOption(new Option('--timeout <duration>', 'how long the flow may take').default(30_000, '30s').argParser(parseDuration))
+    .addOption(
+      new Option('--port <port>', "the dispatcher's port (default: any free one)").default(0).argParser(parseInteger),
+    )
+    .addOption(
+      new Option('--timeout <duration>', 'how long the flow may take').default(30_000, '30s').argParser(parseDuration),
+    )
     .action(lazy(() => import('../commands/demo.js')));
 }

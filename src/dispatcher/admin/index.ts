@@ -25,7 +25,11 @@ function checkHost(hostHeader: string | undefined, boundHost: string): void {
   if (!LOOPBACK.test(boundHost)) return;
   const name = (hostHeader ?? '').replace(/:\d+$/, '');
   if (!LOOPBACK.test(name)) {
-    throw new HttpError(403, 'forbidden_host', `The monitoring page answers only to a loopback host name (127.0.0.1 or localhost), not ${JSON.stringify(name.slice(0, 100))}.`);
+    throw new HttpError(
+      403,
+      'forbidden_host',
+      `The monitoring page answers only to a loopback host name (127.0.0.1 or localhost), not ${JSON.stringify(name.slice(0, 100))}.`,
+    );
   }
 }
 
@@ -36,7 +40,9 @@ function checkHost(hostHeader: string | undefined, boundHost: string): void {
  */
 export function adminRoutes(app: DispatcherContext): Route[] {
   const { store } = app;
-  const page = (req: RequestContext): { status: number; body: string; contentType: string; headers: Record<string, string> } => {
+  const page = (
+    req: RequestContext,
+  ): { status: number; body: string; contentType: string; headers: Record<string, string> } => {
     checkHost(req.req.headers.host, app.settings.host);
     return { status: 200, body: DASHBOARD_HTML, contentType: 'text/html; charset=utf-8', headers: PAGE_HEADERS };
   };
@@ -54,7 +60,11 @@ export function adminRoutes(app: DispatcherContext): Route[] {
           throw new HttpError(400, 'validation_failed', 'The webhook filter must be a webhook id such as wh_abc123.');
         }
         if (webhook !== null && !store.webhooks.getById(webhook)) throw notFound(`webhook ${webhook}`);
-        return { status: 200, json: buildOverview(store, webhook, app.now()), headers: { 'cache-control': 'no-store' } };
+        return {
+          status: 200,
+          json: buildOverview(store, webhook, app.now()),
+          headers: { 'cache-control': 'no-store' },
+        };
       },
     },
     {

@@ -72,7 +72,10 @@ export function buildOverview(store: Store, webhookId: string | null, now: numbe
     stats: withFailureRate(store.stats.forWebhook(row.id)),
   }));
 
-  const deliveries = webhookId === null ? store.deliveries.recent(RECENT_LIMIT) : store.deliveries.listForWebhook(webhookId, null, RECENT_LIMIT);
+  const deliveries =
+    webhookId === null
+      ? store.deliveries.recent(RECENT_LIMIT)
+      : store.deliveries.listForWebhook(webhookId, null, RECENT_LIMIT);
   const attempts = store.attempts.forDeliveries(deliveries.map((d) => d.id));
   const eventOf = new Map(deliveries.map((d) => [d.id, d.event_type]));
   const failed = store.attempts.failedRecent(webhookId, ERROR_LIMIT);
@@ -80,7 +83,10 @@ export function buildOverview(store: Store, webhookId: string | null, now: numbe
   return {
     generatedAt: iso(now),
     filter: webhookId,
-    totals: webhookId === null ? withFailureRate(store.stats.forAll()) : (webhooks[0]?.stats ?? withFailureRate(store.stats.forWebhook(webhookId))),
+    totals:
+      webhookId === null
+        ? withFailureRate(store.stats.forAll())
+        : (webhooks[0]?.stats ?? withFailureRate(store.stats.forWebhook(webhookId))),
     webhooks,
     recentDeliveries: deliveries.map((d): OverviewDelivery => {
       const last = attempts.get(d.id)?.at(-1);
@@ -100,7 +106,8 @@ export function buildOverview(store: Store, webhookId: string | null, now: numbe
       at: iso(a.at),
       deliveryId: a.delivery_id,
       webhookId: a.webhook_id,
-      event: eventOf.get(a.delivery_id) ?? store.deliveries.getForWebhook(a.delivery_id, a.webhook_id)?.event_type ?? null,
+      event:
+        eventOf.get(a.delivery_id) ?? store.deliveries.getForWebhook(a.delivery_id, a.webhook_id)?.event_type ?? null,
       attempt: a.number,
       statusCode: a.status_code,
       error: a.error,

@@ -2,9 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.js';
 
 export function tooLarge(limit: number): HttpError {
-  return new HttpError(413, 'payload_too_large', `The request body is over ${limit} bytes (1 MiB). Send a smaller body.`, {
-    connection: 'close',
-  });
+  return new HttpError(
+    413,
+    'payload_too_large',
+    `The request body is over ${limit} bytes (1 MiB). Send a smaller body.`,
+    {
+      connection: 'close',
+    },
+  );
 }
 
 /** Past this much discarded input the connection is cut instead of answered. */
@@ -25,9 +30,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       else if (size > DISCARD_LIMIT) req.destroy();
     });
     // One chunk (a small body) is used as it came, without a copy.
-    req.on('end', () => (size > limit ? reject(tooLarge(limit)) : resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size))));
+    req.on('end', () =>
+      size > limit
+        ? reject(tooLarge(limit))
+        : resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)),
+    );
     // A client that goes away mid-body is not the server's error: answer (to nobody) and move on.
-    const aborted = (): void => reject(new HttpError(400, 'aborted', 'The request was aborted before its body was complete.'));
+    const aborted = (): void =>
+      reject(new HttpError(400, 'aborted', 'The request was aborted before its body was complete.'));
     req.on('error', aborted);
     req.on('close', () => {
       if (!req.complete) aborted();
@@ -41,7 +51,11 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function parseJson(req: IncomingMessage, body: Buffer): unknown {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (body.length === 0) {
-    throw new HttpError(400, 'invalid_json', 'The request body is empty; send a JSON object with Content-Type: application/json.');
+    throw new HttpError(
+      400,
+      'invalid_json',
+      'The request body is empty; send a JSON object with Content-Type: application/json.',
+    );
   }
   if (type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
     throw new HttpError(

@@ -14,6 +14,10 @@ export class HttpError extends Error {
 }
 
 export const notFound = (what: string): HttpError =>
-  new HttpError(404, 'not_found', `${what} was not found. Check the id (list them with GET /api/webhooks) and the API key you use.`);
+  new HttpError(
+    404,
+    'not_found',
+    `${what} was not found. Check the id (list them with GET /api/webhooks) and the API key you use.`,
+  );
 
 export const validationFailed = (message: string): HttpError => new HttpError(400, 'validation_failed', message);

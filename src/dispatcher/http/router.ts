@@ -74,9 +74,15 @@ export function createRouter(routes: readonly Route[]) {
       }
       if (allowed.size > 0) {
         const allow = [...allowed].join(', ');
-        throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${pathname}; use ${allow}.`, { allow });
+        throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${pathname}; use ${allow}.`, {
+          allow,
+        });
       }
-      throw new HttpError(404, 'not_found', `No endpoint ${method} ${pathname}. The API lives under /api/webhooks and /api/events.`);
+      throw new HttpError(
+        404,
+        'not_found',
+        `No endpoint ${method} ${pathname}. The API lives under /api/webhooks and /api/events.`,
+      );
     },
   };
 }

@@ -16,11 +16,19 @@ export interface ApiServerOptions {
 /** node:http around the route table: body cap, Bearer auth, JSON answers, and no request can crash it. */
 export function createApiServer({ router, authenticate, onError, requestTimeoutMs }: ApiServerOptions): Server {
   // Node's defaults (5 min for a request, checked every 30 s) let a client that trickles its body hold a connection for minutes.
-  const timeouts = { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeoutMs / 4)) };
+  const timeouts = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeoutMs / 4)),
+  };
   const server = createServer(timeouts, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       onError(error);
-      if (!res.headersSent) send(res, { status: 500, json: errorBody('internal_error', 'The dispatcher failed on this request; see its log.') });
+      if (!res.headersSent)
+        send(res, {
+          status: 500,
+          json: errorBody('internal_error', 'The dispatcher failed on this request; see its log.'),
+        });
       else res.destroy();
     });
   });
@@ -55,21 +63,36 @@ export function createApiServer({ router, authenticate, onError, requestTimeoutM
   function authorize(header: string | undefined): string {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!match) {
-      throw new HttpError(401, 'unauthorized', 'Missing API key. Send it as "Authorization: Bearer <key>" (the dispatcher prints its dev key when it starts).', {
-        'www-authenticate': 'Bearer',
-      });
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'Missing API key. Send it as "Authorization: Bearer <key>" (the dispatcher prints its dev key when it starts).',
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
     }
     const user = authenticate(match[1] as string);
     if (user === undefined) {
-      throw new HttpError(401, 'unauthorized', 'Unknown API key. Use the key the dispatcher printed at start, or one given with --api-key KEY:USER.', {
-        'www-authenticate': 'Bearer',
-      });
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'Unknown API key. Use the key the dispatcher printed at start, or one given with --api-key KEY:USER.',
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
     }
     return user;
   }
 
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });

@@ -30,7 +30,9 @@ const QUOTE_LIMIT = 100;
  */
 export function quote(value: unknown): string {
   if (typeof value === 'string') {
-    return value.length > QUOTE_LIMIT ? `${JSON.stringify(value.slice(0, QUOTE_LIMIT))}… (${value.length} characters)` : JSON.stringify(value);
+    return value.length > QUOTE_LIMIT
+      ? `${JSON.stringify(value.slice(0, QUOTE_LIMIT))}… (${value.length} characters)`
+      : JSON.stringify(value);
   }
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'an array';
@@ -43,14 +45,16 @@ function object(body: unknown, allowed: readonly string[]): Record<string, unkno
   }
   const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) {
-    const named = unknown.slice(0, 5).map(quote).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
+    const named =
+      unknown.slice(0, 5).map(quote).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
     throw validationFailed(`Unknown field ${named}; allowed fields are ${allowed.join(', ')}.`);
   }
   return body as Record<string, unknown>;
 }
 
 export function checkUrl(value: unknown): string {
-  if (typeof value !== 'string') throw validationFailed('url is required: an absolute http(s) URL such as https://example.com/webhooks/v2k.');
+  if (typeof value !== 'string')
+    throw validationFailed('url is required: an absolute http(s) URL such as https://example.com/webhooks/v2k.');
   const problem = checkWebhookUrl(value);
   if (problem !== undefined) throw validationFailed(`url ${problem}.`);
   return value;
@@ -62,7 +66,9 @@ export function checkEvents(value: unknown): string[] {
   if (value.length === 0) throw validationFailed(`events must not be empty; give ${expected}.`);
   value.forEach((item, i) => {
     if (item !== '*' && !isEventType(item)) {
-      throw validationFailed(`events[${i}] is ${quote(item)}, not a known event type; expected one of ${EVENT_TYPES.join(', ')} or *.`);
+      throw validationFailed(
+        `events[${i}] is ${quote(item)}, not a known event type; expected one of ${EVENT_TYPES.join(', ')} or *.`,
+      );
     }
   });
   return [...new Set(value as string[])];
@@ -71,20 +77,31 @@ export function checkEvents(value: unknown): string[] {
 function checkDescription(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string') throw validationFailed('description must be a string (or null).');
-  if (value.length > MAX_DESCRIPTION_LENGTH) throw validationFailed(`description is ${value.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are allowed.`);
+  if (value.length > MAX_DESCRIPTION_LENGTH)
+    throw validationFailed(
+      `description is ${value.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are allowed.`,
+    );
   // It is shown in tables and terminals: a line break or an escape sequence would forge or garble their lines.
-  if (/\p{Cc}/u.test(value)) throw validationFailed('description must not contain control characters (line breaks, tabs, escapes); keep it to one line of text.');
+  if (/\p{Cc}/u.test(value))
+    throw validationFailed(
+      'description must not contain control characters (line breaks, tabs, escapes); keep it to one line of text.',
+    );
   return value;
 }
 
 export function validateCreate(body: unknown): CreateInput {
   const input = object(body, ['url', 'events', 'description']);
-  return { url: checkUrl(input.url), events: checkEvents(input.events), description: checkDescription(input.description) };
+  return {
+    url: checkUrl(input.url),
+    events: checkEvents(input.events),
+    description: checkDescription(input.description),
+  };
 }
 
 export function validatePatch(body: unknown): PatchInput {
   const input = object(body, ['url', 'events', 'description', 'isActive']);
-  if (Object.keys(input).length === 0) throw validationFailed('Nothing to update: give at least one of url, events, description, isActive.');
+  if (Object.keys(input).length === 0)
+    throw validationFailed('Nothing to update: give at least one of url, events, description, isActive.');
   const patch: PatchInput = {};
   if ('url' in input) patch.url = checkUrl(input.url);
   if ('events' in input) patch.events = checkEvents(input.events);
@@ -130,13 +147,19 @@ export function validateEmit(body: unknown): { event: string; data: Record<strin
     throw validationFailed(`event is required: one of ${EVENT_TYPES.join(', ')}.`);
   }
   if (!isEventType(input.event) && input.event !== 'test') {
-    throw validationFailed(`event ${quote(input.event)} is not a known event type; expected one of ${EVENT_TYPES.join(', ')}.`);
+    throw validationFailed(
+      `event ${quote(input.event)} is not a known event type; expected one of ${EVENT_TYPES.join(', ')}.`,
+    );
   }
   if (typeof input.data !== 'object' || input.data === null || Array.isArray(input.data)) {
-    throw validationFailed('data is required: a JSON object with the fields of the event (see `v2k-webhooks events <type>`).');
+    throw validationFailed(
+      'data is required: a JSON object with the fields of the event (see `v2k-webhooks events <type>`).',
+    );
   }
   if (nestedDeeperThan(input.data, MAX_DATA_DEPTH)) {
-    throw validationFailed(`data is nested more than ${MAX_DATA_DEPTH} levels deep; receivers' JSON parsers refuse such bodies. Flatten it.`);
+    throw validationFailed(
+      `data is nested more than ${MAX_DATA_DEPTH} levels deep; receivers' JSON parsers refuse such bodies. Flatten it.`,
+    );
   }
   return { event: input.event, data: input.data as Record<string, unknown> };
 }
@@ -147,7 +170,9 @@ export function validateListQuery(query: URLSearchParams): { status: DeliverySta
   }
   const status = query.get('status');
   if (status !== null && !DELIVERY_STATUSES.includes(status as DeliveryStatus)) {
-    throw validationFailed(`status ${quote(status)} is not a delivery status; use one of ${DELIVERY_STATUSES.join(', ')}.`);
+    throw validationFailed(
+      `status ${quote(status)} is not a delivery status; use one of ${DELIVERY_STATUSES.join(', ')}.`,
+    );
   }
   const rawLimit = query.get('limit');
   let limit = DEFAULT_DELIVERY_LIMIT;

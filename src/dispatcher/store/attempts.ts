@@ -14,7 +14,17 @@ export function attemptQueries(db: Db) {
     ORDER BY seq DESC LIMIT @limit`);
 
   return {
-    insert: (a: AttemptRow): void => void insert.run(a.delivery_id, a.webhook_id, a.number, a.at, a.status_code, a.duration_ms, a.error, a.response_body),
+    insert: (a: AttemptRow): void =>
+      void insert.run(
+        a.delivery_id,
+        a.webhook_id,
+        a.number,
+        a.at,
+        a.status_code,
+        a.duration_ms,
+        a.error,
+        a.response_body,
+      ),
     /** Attempts of several deliveries at once, keyed by delivery id. */
     forDeliveries(ids: readonly string[]): Map<string, AttemptRow[]> {
       const byDelivery = new Map<string, AttemptRow[]>(ids.map((id) => [id, []]));
@@ -33,7 +43,8 @@ export function attemptQueries(db: Db) {
     startedSince: (since: number): Array<{ webhook_id: string; at: number }> =>
       startedSince.all(since) as Array<{ webhook_id: string; at: number }>,
     /** The error log: failed attempts, newest first, of one webhook or of all. */
-    failedRecent: (webhookId: string | null, limit: number): AttemptRow[] => failedRecent.all({ webhookId, limit }) as AttemptRow[],
+    failedRecent: (webhookId: string | null, limit: number): AttemptRow[] =>
+      failedRecent.all({ webhookId, limit }) as AttemptRow[],
   };
 }
 

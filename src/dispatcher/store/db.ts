@@ -44,10 +44,13 @@ export function openDatabase(path: string): Db {
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new V2kError(`The database was written by a newer v2k-webhooks (schema ${current}; this one knows ${MIGRATIONS.length}).`, {
-      code: 'database_too_new',
-      hint: 'Upgrade v2k-webhooks, or give this one another --db file.',
-    });
+    throw new V2kError(
+      `The database was written by a newer v2k-webhooks (schema ${current}; this one knows ${MIGRATIONS.length}).`,
+      {
+        code: 'database_too_new',
+        hint: 'Upgrade v2k-webhooks, or give this one another --db file.',
+      },
+    );
   }
   for (let version = current + 1; version <= MIGRATIONS.length; version++) {
     db.transaction(() => {

@@ -32,14 +32,16 @@ export function deliveryQueries(db: Db, now: () => number) {
     INSERT INTO deliveries (id, webhook_id, event_id, status, next_attempt_at, lease_token, lease_expires_at, created_at, updated_at)
     VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)`);
   const claimDue = db
-    .prepare(`
+    .prepare(
+      `
       UPDATE deliveries SET lease_token = @token, lease_expires_at = @until, updated_at = @now
       WHERE seq IN (
         SELECT d.seq FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
         WHERE d.status = 'pending' AND d.lease_token IS NULL AND d.next_attempt_at <= @now
           AND w.is_active = 1 AND w.deleted_at IS NULL
         ORDER BY d.next_attempt_at, d.seq LIMIT @limit)
-      RETURNING id`)
+      RETURNING id`,
+    )
     .pluck();
   const claimed = db.prepare(`
     SELECT d.id, d.webhook_id, d.event_id, e.type AS event_type, d.attempt_count, w.url, w.secret, e.body
@@ -66,11 +68,15 @@ export function deliveryQueries(db: Db, now: () => number) {
     UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
     WHERE webhook_id = @webhookId AND status = 'pending'`);
   const nextDueAt = db
-    .prepare(`
+    .prepare(
+      `
       SELECT min(d.next_attempt_at) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-      WHERE d.status = 'pending' AND d.lease_token IS NULL AND w.is_active = 1 AND w.deleted_at IS NULL`)
+      WHERE d.status = 'pending' AND d.lease_token IS NULL AND w.is_active = 1 AND w.deleted_at IS NULL`,
+    )
     .pluck();
-  const nextLeaseExpiry = db.prepare(`SELECT min(lease_expires_at) FROM deliveries WHERE lease_token IS NOT NULL`).pluck();
+  const nextLeaseExpiry = db
+    .prepare(`SELECT min(lease_expires_at) FROM deliveries WHERE lease_token IS NOT NULL`)
+    .pluck();
   const getForWebhook = db.prepare(`
     SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ? AND d.webhook_id = ?`);
   const listForWebhook = db.prepare(`
@@ -85,7 +91,16 @@ export function deliveryQueries(db: Db, now: () => number) {
     /** A new pending delivery, due now; with `lease`, already claimed by the worker that will send it (handoff from the accept path). */
     insert(delivery: { id: string; webhookId: string; eventId: string }, lease?: Lease): void {
       const at = now();
-      insert.run(delivery.id, delivery.webhookId, delivery.eventId, at, lease?.token ?? null, lease?.until ?? null, at, at);
+      insert.run(
+        delivery.id,
+        delivery.webhookId,
+        delivery.eventId,
+        at,
+        lease?.token ?? null,
+        lease?.until ?? null,
+        at,
+        at,
+      );
     },
     /** Leases up to `limit` due deliveries of active webhooks, oldest first. */
     claimDue(limit: number, token: string, until: number): ClaimedDelivery[] {
@@ -107,7 +122,8 @@ export function deliveryQueries(db: Db, now: () => number) {
     cancelPending: (webhookId: string): number => cancelPending.run({ webhookId, now: now() }).changes,
     nextDueAt: (): number | null => nextDueAt.get() as number | null,
     nextLeaseExpiry: (): number | null => nextLeaseExpiry.get() as number | null,
-    getForWebhook: (id: string, webhookId: string): DeliveryRow | undefined => getForWebhook.get(id, webhookId) as DeliveryRow | undefined,
+    getForWebhook: (id: string, webhookId: string): DeliveryRow | undefined =>
+      getForWebhook.get(id, webhookId) as DeliveryRow | undefined,
     /** Newest first. */
     listForWebhook: (webhookId: string, status: DeliveryStatus | null, limit: number): DeliveryRow[] =>
       listForWebhook.all({ webhookId, status, limit }) as DeliveryRow[],

@@ -14,17 +14,25 @@ export function statsQueries(db: Db) {
       coalesce(sum(status = 'succeeded'), 0) AS succeeded,
       coalesce(sum(status = 'failed'), 0) AS failed
     FROM deliveries WHERE webhook_id = ?`);
-  const timing = db.prepare(`SELECT count(*) AS n, avg(duration_ms) AS avg, max(at) AS last FROM attempts WHERE webhook_id = ?`);
-  const nth = db.prepare(`SELECT duration_ms FROM attempts WHERE webhook_id = ? ORDER BY duration_ms LIMIT 1 OFFSET ?`).pluck();
+  const timing = db.prepare(
+    `SELECT count(*) AS n, avg(duration_ms) AS avg, max(at) AS last FROM attempts WHERE webhook_id = ?`,
+  );
+  const nth = db
+    .prepare(`SELECT duration_ms FROM attempts WHERE webhook_id = ? ORDER BY duration_ms LIMIT 1 OFFSET ?`)
+    .pluck();
 
   const countsAll = db.prepare(`
     SELECT count(*) AS deliveries,
       coalesce(sum(status = 'succeeded'), 0) AS succeeded,
       coalesce(sum(status = 'failed'), 0) AS failed
     FROM deliveries WHERE webhook_id IN (${LIVE_WEBHOOKS})`);
-  const timingAll = db.prepare(`SELECT count(*) AS n, avg(duration_ms) AS avg, max(at) AS last FROM attempts WHERE webhook_id IN (${LIVE_WEBHOOKS})`);
+  const timingAll = db.prepare(
+    `SELECT count(*) AS n, avg(duration_ms) AS avg, max(at) AS last FROM attempts WHERE webhook_id IN (${LIVE_WEBHOOKS})`,
+  );
   const nthAll = db
-    .prepare(`SELECT duration_ms FROM attempts WHERE webhook_id IN (${LIVE_WEBHOOKS}) ORDER BY duration_ms LIMIT 1 OFFSET ?`)
+    .prepare(
+      `SELECT duration_ms FROM attempts WHERE webhook_id IN (${LIVE_WEBHOOKS}) ORDER BY duration_ms LIMIT 1 OFFSET ?`,
+    )
     .pluck();
 
   const summarize = (c: Counts, t: Timing, nth: (offset: number) => number): WebhookStats => {
@@ -46,7 +54,11 @@ export function statsQueries(db: Db) {
     forAll: (): WebhookStats =>
       summarize(countsAll.get() as Counts, timingAll.get() as Timing, (offset) => nthAll.get(offset) as number),
     forWebhook(webhookId: string): WebhookStats {
-      return summarize(counts.get(webhookId) as Counts, timing.get(webhookId) as Timing, (offset) => nth.get(webhookId, offset) as number);
+      return summarize(
+        counts.get(webhookId) as Counts,
+        timing.get(webhookId) as Timing,
+        (offset) => nth.get(webhookId, offset) as number,
+      );
     },
   };
 }

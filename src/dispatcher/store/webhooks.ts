@@ -35,13 +35,21 @@ export function webhookQueries(db: Db, now: () => number) {
   const getForUser = db.prepare(`SELECT * FROM webhooks WHERE id = ? AND user_id = ? AND deleted_at IS NULL`);
   const getById = db.prepare(`SELECT * FROM webhooks WHERE id = ?`);
   const listAll = db.prepare(`SELECT * FROM webhooks WHERE deleted_at IS NULL ORDER BY seq`);
-  const activeForUser = db.prepare(`SELECT id, events, url, secret FROM webhooks WHERE user_id = ? AND deleted_at IS NULL AND is_active = 1 ORDER BY seq`);
-  const softDelete = db.prepare(`UPDATE webhooks SET deleted_at = @now, is_active = 0, updated_at = @now WHERE id = @id`);
+  const activeForUser = db.prepare(
+    `SELECT id, events, url, secret FROM webhooks WHERE user_id = ? AND deleted_at IS NULL AND is_active = 1 ORDER BY seq`,
+  );
+  const softDelete = db.prepare(
+    `UPDATE webhooks SET deleted_at = @now, is_active = 0, updated_at = @now WHERE id = @id`,
+  );
   const setSecret = db.prepare(`UPDATE webhooks SET secret = @secret, updated_at = @now WHERE id = @id`);
   const addFailure = db
-    .prepare(`UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = ? AND is_active = 1 RETURNING consecutive_failures`)
+    .prepare(
+      `UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = ? AND is_active = 1 RETURNING consecutive_failures`,
+    )
     .pluck();
-  const resetFailures = db.prepare(`UPDATE webhooks SET consecutive_failures = 0 WHERE id = ? AND consecutive_failures <> 0`);
+  const resetFailures = db.prepare(
+    `UPDATE webhooks SET consecutive_failures = 0 WHERE id = ? AND consecutive_failures <> 0`,
+  );
   const disable = db.prepare(
     `UPDATE webhooks SET is_active = 0, disabled_reason = @reason, updated_at = @now WHERE id = @id AND is_active = 1`,
   );
@@ -61,7 +69,8 @@ export function webhookQueries(db: Db, now: () => number) {
     countForUser: (userId: string): number => countForUser.get(userId) as number,
     listForUser: (userId: string): WebhookRow[] => listForUser.all(userId) as WebhookRow[],
     /** Undefined for an unknown id and for another user's webhook alike (SPEC §3: 404). */
-    getForUser: (id: string, userId: string): WebhookRow | undefined => getForUser.get(id, userId) as WebhookRow | undefined,
+    getForUser: (id: string, userId: string): WebhookRow | undefined =>
+      getForUser.get(id, userId) as WebhookRow | undefined,
     getById: (id: string): WebhookRow | undefined => getById.get(id) as WebhookRow | undefined,
     listAll: (): WebhookRow[] => listAll.all() as WebhookRow[],
     /** The user's active webhooks, oldest first. */
@@ -69,7 +78,12 @@ export function webhookQueries(db: Db, now: () => number) {
       let found = active.get(userId);
       if (found === undefined) {
         const rows = activeForUser.all(userId) as Array<Pick<WebhookRow, 'id' | 'events' | 'url' | 'secret'>>;
-        found = rows.map((row) => ({ id: row.id, events: JSON.parse(row.events) as string[], url: row.url, secret: row.secret }));
+        found = rows.map((row) => ({
+          id: row.id,
+          events: JSON.parse(row.events) as string[],
+          url: row.url,
+          secret: row.secret,
+        }));
         active.set(userId, found);
       }
       return found;
@@ -81,8 +95,10 @@ export function webhookQueries(db: Db, now: () => number) {
       const sets: string[] = ['updated_at = @now'];
       const params: Record<string, unknown> = { id, now: now() };
       if (changes.url !== undefined) (sets.push('url = @url'), (params.url = changes.url));
-      if (changes.events !== undefined) (sets.push('events = @events'), (params.events = JSON.stringify(changes.events)));
-      if (changes.description !== undefined) (sets.push('description = @description'), (params.description = changes.description));
+      if (changes.events !== undefined)
+        (sets.push('events = @events'), (params.events = JSON.stringify(changes.events)));
+      if (changes.description !== undefined)
+        (sets.push('description = @description'), (params.description = changes.description));
       if (changes.isActive === true) sets.push('is_active = 1', 'disabled_reason = NULL', 'consecutive_failures = 0');
       if (changes.isActive === false) sets.push('is_active = 0', 'disabled_reason = NULL');
       db.prepare(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = @id`).run(params);

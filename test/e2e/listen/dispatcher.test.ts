@@ -16,13 +16,18 @@ afterEach(async () => {
   while (cleanup.length > 0) await cleanup.pop()?.();
 });
 
-async function dispatcher(options: Parameters<typeof startDispatcher>[0] = {}): Promise<{ d: RunningDispatcher; api: ApiClient }> {
+async function dispatcher(
+  options: Parameters<typeof startDispatcher>[0] = {},
+): Promise<{ d: RunningDispatcher; api: ApiClient }> {
   const d = await startDispatcher(options);
   cleanup.push(() => d.stop());
   return { d, api: createApiClient({ baseUrl: d.url, apiKey: d.apiKey }) };
 }
 
-async function app(name: string, mode?: Parameters<typeof startApp>[0] extends infer O ? (O extends { mode?: infer M } ? M : never) : never): Promise<SampleApp> {
+async function app(
+  name: string,
+  mode?: Parameters<typeof startApp>[0] extends infer O ? (O extends { mode?: infer M } ? M : never) : never,
+): Promise<SampleApp> {
   const started = await startApp({ name, mode });
   cleanup.push(() => started.stop());
   return started;
@@ -51,7 +56,14 @@ function emit(api: ApiClient, event: EventType) {
   return api.emitEvent({ event, data: EVENT_CATALOG[event].sample.data });
 }
 
-type Event = { event: string; deliveryId: string; attempt: number; status: number; verdict: { label: string }; forwards: Array<{ url: string; status: number | null }> };
+type Event = {
+  event: string;
+  deliveryId: string;
+  attempt: number;
+  status: number;
+  verdict: { label: string };
+  forwards: Array<{ url: string; status: number | null }>;
+};
 
 describe('listen with the real dispatcher', () => {
   it('--register: events flow dispatcher → listen → apps, routed by pattern, byte-identical and verified by the apps; the webhook is deleted on SIGTERM', async () => {
@@ -59,9 +71,21 @@ describe('listen with the real dispatcher', () => {
     const trades = await app('trades');
     const rest = await app('rest');
     const file = join(mkdtempSync(join(tmpdir(), 'v2k-rec-')), 'rec.jsonl');
-    const running = await listen(d, ['--register', '--print-secret', '--record', file, '--forward', `trade.*=${trades.url}trades`, '--forward', rest.url]);
+    const running = await listen(d, [
+      '--register',
+      '--print-secret',
+      '--record',
+      file,
+      '--forward',
+      `trade.*=${trades.url}trades`,
+      '--forward',
+      rest.url,
+    ]);
 
-    const { webhook, secret } = running.ready as { webhook: { id: string; url: string; events: string[] }; secret: string };
+    const { webhook, secret } = running.ready as {
+      webhook: { id: string; url: string; events: string[] };
+      secret: string;
+    };
     expect(secret).toMatch(/^whsec_/);
     expect(webhook).toMatchObject({ url: running.url, events: ['*'] });
     expect((await api.listWebhooks()).map((w) => w.id)).toEqual([webhook.id]);
@@ -84,12 +108,16 @@ describe('listen with the real dispatcher', () => {
     // written through a stream: its last lines may still be on their way when the apps have it all.
     const recordedLines = async (): Promise<string[]> => {
       for (let i = 0; ; i++) {
-        const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+        const lines = readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '');
         if (lines.length >= EVENT_TYPES.length || i === 200) return lines;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     };
-    const recorded = (await recordedLines()).map((l) => JSON.parse(l) as { body: string; headers: Record<string, string> });
+    const recorded = (await recordedLines()).map(
+      (l) => JSON.parse(l) as { body: string; headers: Record<string, string> },
+    );
     for (const r of rest.received) {
       const same = recorded.find((line) => line.headers['x-v2k-delivery'] === r.headers['x-v2k-delivery']);
       expect(same && Buffer.from(same.body, 'utf8').equals(r.body)).toBe(true);
@@ -105,11 +133,22 @@ describe('listen with the real dispatcher', () => {
   it('a bad signature gets its verdict; with --reject-invalid the dispatcher sees 401 and the app gets nothing', async () => {
     const { d, api } = await dispatcher({ timeScale: 0.1 });
     const target = await app('app');
-    const running = await listen(d, ['--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '--reject-invalid', '--forward', target.url]);
+    const running = await listen(d, [
+      '--secret',
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      '--reject-invalid',
+      '--forward',
+      target.url,
+    ]);
     const hook = await api.createWebhook({ url: running.url, events: ['alert.triggered'] });
     await emit(api, 'alert.triggered');
     const [event] = (await running.waitForEvents(1)) as unknown as Event[];
-    expect(event).toMatchObject({ event: 'alert.triggered', verdict: { label: 'bad signature' }, status: 401, forwards: [] });
+    expect(event).toMatchObject({
+      event: 'alert.triggered',
+      verdict: { label: 'bad signature' },
+      status: 401,
+      forwards: [],
+    });
     const delivery = await settled(api, hook.id, (d) => d.attempts.length >= 1);
     expect(delivery?.attempts[0]?.statusCode).toBe(401);
     expect(target.received).toHaveLength(0);
@@ -153,7 +192,15 @@ describe('listen with the real dispatcher', () => {
 
   it('--expect in CI: exits 0 once the events arrived, deleting its webhook; exits 1 at the timeout', async () => {
     const { d, api } = await dispatcher({ timeScale: 0.1 });
-    const met = await listen(d, ['--register', '--expect', 'trade.completed:2', '--expect', 'royalty.claimed', '--timeout', '20s']);
+    const met = await listen(d, [
+      '--register',
+      '--expect',
+      'trade.completed:2',
+      '--expect',
+      'royalty.claimed',
+      '--timeout',
+      '20s',
+    ]);
     await emit(api, 'trade.completed');
     await emit(api, 'royalty.claimed');
     await emit(api, 'trade.completed');
@@ -186,9 +233,24 @@ describe('listen with the real dispatcher', () => {
 
   it('--print-secret in human mode prints the secret alone on the first stdout line; --timeout alone stops with exit 0', async () => {
     const { d, api } = await dispatcher({ timeScale: 0.1 });
-    const result = await cli(['--api-url', d.url, 'listen', '--port', '0', '--register', '--print-secret', '--events', 'trade.failed', '--timeout', '300ms'], {
-      env: { V2K_API_KEY: d.apiKey },
-    });
+    const result = await cli(
+      [
+        '--api-url',
+        d.url,
+        'listen',
+        '--port',
+        '0',
+        '--register',
+        '--print-secret',
+        '--events',
+        'trade.failed',
+        '--timeout',
+        '300ms',
+      ],
+      {
+        env: { V2K_API_KEY: d.apiKey },
+      },
+    );
     expect(result.exitCode).toBe(0);
     expect(String(result.stdout)).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
     expect(result.stderr).toMatch(/Registered webhook wh_\w+ .* for trade\.failed/);

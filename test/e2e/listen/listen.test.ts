@@ -42,7 +42,20 @@ describe('listen (the built CLI)', () => {
   it('prints human lines: time, type, ids, verdict and summary, then the forward result; --verbose adds the JSON', async () => {
     const target = await app();
     // cli() hands back execa's subprocess, which is also the promise of its result.
-    const child = cli(['listen', '--port', '0', '--secret', SECRET, '--forward', target.url, '--verbose', '--expect', 'royalty.claimed', '--timeout', '20s']) as unknown as ResultPromise;
+    const child = cli([
+      'listen',
+      '--port',
+      '0',
+      '--secret',
+      SECRET,
+      '--forward',
+      target.url,
+      '--verbose',
+      '--expect',
+      'royalty.claimed',
+      '--timeout',
+      '20s',
+    ]) as unknown as ResultPromise;
     cleanup.push(async () => child.kill());
     // The human mode prints the URL on stderr; find the port from it.
     const url = await new Promise<string>((resolve) => {
@@ -52,12 +65,19 @@ describe('listen (the built CLI)', () => {
       });
     });
     const body = bodyOf('royalty.claimed');
-    const headers = generateTestHeaders({ payload: body, secret: SECRET, deliveryId: 'dlv_human', eventId: 'evt_human' });
+    const headers = generateTestHeaders({
+      payload: body,
+      secret: SECRET,
+      deliveryId: 'dlv_human',
+      eventId: 'evt_human',
+    });
     expect((await deliver(url, { body, headers })).status).toBe(200);
     const result = await child;
     expect(result.exitCode).toBe(0);
     const lines = String(result.stdout).split('\n');
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d {2}royalty\.claimed {2}evt_human dlv_human {2}\[verified\] {2}claimed 150\.50 from 1 track \(track_789\)$/);
+    expect(lines[0]).toMatch(
+      /^\d\d:\d\d:\d\d {2}royalty\.claimed {2}evt_human dlv_human {2}\[verified\] {2}claimed 150\.50 from 1 track \(track_789\)$/,
+    );
     expect(lines[1]).toMatch(new RegExp(`^ {2}→ 200 ${target.url} \\d+ ms$`));
     expect(String(result.stdout)).toContain('"trackId": "track_789"');
     expect(result.stderr).toMatch(/All expectations met: royalty.claimed 1\/1/);
@@ -74,7 +94,16 @@ describe('listen (the built CLI)', () => {
   });
 
   it('--expect exits 0 as soon as every expectation is met', async () => {
-    const running = await listen(['--secret', SECRET, '--expect', 'trade.completed:2', '--expect', 'alert.*', '--timeout', '20s']);
+    const running = await listen([
+      '--secret',
+      SECRET,
+      '--expect',
+      'trade.completed:2',
+      '--expect',
+      'alert.*',
+      '--timeout',
+      '20s',
+    ]);
     await deliver(running.url, { secret: SECRET, event: 'trade.completed' });
     await deliver(running.url, { secret: 'whsec_wrong', event: 'trade.completed' }); // does not count
     await deliver(running.url, { secret: SECRET, event: 'alert.triggered' });
@@ -87,11 +116,22 @@ describe('listen (the built CLI)', () => {
   });
 
   it('--expect exits 1 at the timeout, listing what was missing', async () => {
-    const running = await listen(['--secret', SECRET, '--expect', 'trade.completed:2', '--expect', 'user.kyc.approved', '--timeout', '400ms']);
+    const running = await listen([
+      '--secret',
+      SECRET,
+      '--expect',
+      'trade.completed:2',
+      '--expect',
+      'user.kyc.approved',
+      '--timeout',
+      '400ms',
+    ]);
     await deliver(running.url, { secret: SECRET, event: 'trade.completed' });
     const { exitCode, stderr } = await running.exited();
     expect(exitCode).toBe(1);
-    expect(stderr).toMatch(/Timed out after 400 ms with expectations unmet:\n {2}trade\.completed: 1 of 2\n {2}user\.kyc\.approved: 0 of 1/);
+    expect(stderr).toMatch(
+      /Timed out after 400 ms with expectations unmet:\n {2}trade\.completed: 1 of 2\n {2}user\.kyc\.approved: 0 of 1/,
+    );
   });
 
   it('records deliveries, and replay re-sends them re-signed into a fresh app; a refusing app makes replay exit 1', async () => {
@@ -109,7 +149,11 @@ describe('listen (the built CLI)', () => {
     expect(JSON.parse(String(replayed.stdout))).toMatchObject({ sent: 3, failed: 0 });
     expect(fresh.received.map((d) => d.body.toString('utf8'))).toEqual(bodies);
     expect(fresh.received.every((d) => d.verified)).toBe(true);
-    expect(fresh.received.map((d) => Number(d.headers['webhook-timestamp']))).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
+    expect(fresh.received.map((d) => Number(d.headers['webhook-timestamp']))).toEqual([
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+    ]);
 
     const strict = await app({ name: 'strict', secret: 'whsec_another' });
     const refused = await cli(['replay', file, '--to', `localhost:${strict.port}`, '--secret', SECRET]);
@@ -123,7 +167,10 @@ describe('listen (the built CLI)', () => {
     const body = bodyOf('trade.failed');
     const headers = generateTestHeaders({ payload: body, secret: SECRET });
     const file = join(dir, 'rec.jsonl');
-    writeFileSync(file, `${JSON.stringify({ receivedAt: '', method: 'POST', path: '/', headers, body, encoding: 'utf8', verdict: { ok: true, reason: 'verified' } })}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ receivedAt: '', method: 'POST', path: '/', headers, body, encoding: 'utf8', verdict: { ok: true, reason: 'verified' } })}\n`,
+    );
     const target = await app();
     const result = await cli(['replay', file, '--to', target.url]);
     expect(result.exitCode).toBe(0);

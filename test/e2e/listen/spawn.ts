@@ -19,7 +19,10 @@ export interface RunningListen {
 }
 
 /** Spawns the built `v2k-webhooks listen --port 0 --json …` as a user would and waits for its ready line. */
-export async function startListen(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<RunningListen> {
+export async function startListen(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<RunningListen> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('V2K_')));
   const home = tempHome();
   const child = execa('node', [BIN, 'listen', '--port', '0', '--json', ...args], {
@@ -48,7 +51,8 @@ export async function startListen(args: readonly string[], env: Record<string, s
   });
   const result = child.then((r) => ({ exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
   const first = await Promise.race([readyPromise, result]);
-  if (!('type' in first)) throw new Error(`listen exited before it was ready (exit ${first.exitCode}):\n${first.stderr}`);
+  if (!('type' in first))
+    throw new Error(`listen exited before it was ready (exit ${first.exitCode}):\n${first.stderr}`);
 
   return {
     url: first.url as string,

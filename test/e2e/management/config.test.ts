@@ -15,8 +15,14 @@ let one: RunningDispatcher;
 let two: RunningDispatcher;
 /** Alice has one webhook on `one`; Bob has two on `two`: a list tells which URL and key were used. */
 beforeAll(async () => {
-  [one, two] = await Promise.all([startDispatcher({ apiKeys: [ALICE, BOB] }), startDispatcher({ apiKeys: [ALICE, BOB] })]);
-  await createApiClient({ baseUrl: one.url, apiKey: keyOf(ALICE) }).createWebhook({ url: 'https://example.com/a', events: ['*'] });
+  [one, two] = await Promise.all([
+    startDispatcher({ apiKeys: [ALICE, BOB] }),
+    startDispatcher({ apiKeys: [ALICE, BOB] }),
+  ]);
+  await createApiClient({ baseUrl: one.url, apiKey: keyOf(ALICE) }).createWebhook({
+    url: 'https://example.com/a',
+    events: ['*'],
+  });
   const bobOnTwo = createApiClient({ baseUrl: two.url, apiKey: keyOf(BOB) });
   await bobOnTwo.createWebhook({ url: 'https://example.com/b1', events: ['*'] });
   await bobOnTwo.createWebhook({ url: 'https://example.com/b2', events: ['*'] });
@@ -27,7 +33,8 @@ afterAll(async () => {
 });
 
 function inHome(home: string) {
-  return (args: readonly string[], env: Record<string, string | undefined> = {}) => cli(args, { env: { HOME: home, ...env } });
+  return (args: readonly string[], env: Record<string, string | undefined> = {}) =>
+    cli(args, { env: { HOME: home, ...env } });
 }
 
 function configFile(home: string): string {
@@ -59,7 +66,9 @@ describe('login', () => {
 
     expect(statSync(configFile(home)).mode & 0o777).toBe(0o600);
     expect(statSync(join(home, '.config', 'v2k-webhooks')).mode & 0o777).toBe(0o700);
-    expect(JSON.parse(readFileSync(configFile(home), 'utf8'))).toEqual({ profiles: { default: { apiUrl: one.url, apiKey: key } } });
+    expect(JSON.parse(readFileSync(configFile(home), 'utf8'))).toEqual({
+      profiles: { default: { apiUrl: one.url, apiKey: key } },
+    });
 
     // Later commands use the saved profile: no flag, no environment.
     expect(await count(run, [])).toBe(1);
@@ -106,7 +115,12 @@ describe('precedence: flag > environment > saved profile > default', () => {
     // Environment beats the profile: Bob's key on one (where Bob has none).
     expect(await count(run, [], { V2K_API_URL: one.url, V2K_API_KEY: keyOf(BOB) })).toBe(0);
     // Flags beat the environment.
-    expect(await count(run, ['--api-url', two.url, '--api-key', keyOf(BOB)], { V2K_API_URL: one.url, V2K_API_KEY: keyOf(ALICE) })).toBe(2);
+    expect(
+      await count(run, ['--api-url', two.url, '--api-key', keyOf(BOB)], {
+        V2K_API_URL: one.url,
+        V2K_API_KEY: keyOf(ALICE),
+      }),
+    ).toBe(2);
     expect(await count(run, ['--api-key', keyOf(ALICE)], { V2K_API_KEY: keyOf(BOB) })).toBe(1);
   });
 
@@ -154,13 +168,20 @@ describe('config and logout', () => {
     expect((await run(['config', 'get', 'api-url'])).stdout).toBe(two.url);
     const getKey = await run(['config', 'get', 'api-key']);
     expect(getKey.stdout).toBe('bob_…cdef');
-    expect(json(await run(['--json', 'config', 'get', 'api-key']))).toEqual({ profile: 'default', key: 'api-key', value: 'bob_…cdef' });
+    expect(json(await run(['--json', 'config', 'get', 'api-key']))).toEqual({
+      profile: 'default',
+      key: 'api-key',
+      value: 'bob_…cdef',
+    });
 
     const list = await run(['config', 'list']);
     expect(list.stdout).toMatch(/\* default\s+http:\/\/127\.0\.0\.1:\d+\s+bob_…cdef/);
     expectNoWholeKey(list, key);
     const listJson = await run(['--json', 'config', 'list']);
-    expect(json(listJson)).toMatchObject({ active: 'default', profiles: { default: { apiUrl: two.url, apiKey: 'bob_…cdef' } } });
+    expect(json(listJson)).toMatchObject({
+      active: 'default',
+      profiles: { default: { apiUrl: two.url, apiKey: 'bob_…cdef' } },
+    });
     expectNoWholeKey(listJson, key);
 
     const logout = await run(['logout']);

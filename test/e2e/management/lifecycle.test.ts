@@ -33,7 +33,16 @@ describe('the lifecycle with --json, as CI runs it', () => {
   it('create, list, get, update, test, deliveries, redeliver, rotate-secret, trigger, delete', async () => {
     const run = asUser(dispatcher, keyOf(users[0] as string));
 
-    const created = await run(['--json', 'create', '--url', ok.url, '--events', 'trade.completed', '--description', 'ci hook']);
+    const created = await run([
+      '--json',
+      'create',
+      '--url',
+      ok.url,
+      '--events',
+      'trade.completed',
+      '--description',
+      'ci hook',
+    ]);
     expect(created.exitCode, String(created.stderr)).toBe(0);
     const hook = json<WebhookWithSecret>(created);
     expect(hook).toMatchObject({ url: ok.url, events: ['trade.completed'], description: 'ci hook', isActive: true });
@@ -50,9 +59,32 @@ describe('the lifecycle with --json, as CI runs it', () => {
     expect(got).toMatchObject({ id: hook.id, stats: { deliveries: 0 } });
     expect(got).not.toHaveProperty('secret');
 
-    const added = json<Webhook>(await run(['--json', 'update', hook.id, '--add-event', 'trade.failed,alert.triggered', '--description', 'renamed']));
-    expect(added).toMatchObject({ events: ['trade.completed', 'trade.failed', 'alert.triggered'], description: 'renamed' });
-    const removed = json<Webhook>(await run(['--json', 'update', hook.id, '--remove-event', 'trade.completed', '--remove-event', 'alert.triggered']));
+    const added = json<Webhook>(
+      await run([
+        '--json',
+        'update',
+        hook.id,
+        '--add-event',
+        'trade.failed,alert.triggered',
+        '--description',
+        'renamed',
+      ]),
+    );
+    expect(added).toMatchObject({
+      events: ['trade.completed', 'trade.failed', 'alert.triggered'],
+      description: 'renamed',
+    });
+    const removed = json<Webhook>(
+      await run([
+        '--json',
+        'update',
+        hook.id,
+        '--remove-event',
+        'trade.completed',
+        '--remove-event',
+        'alert.triggered',
+      ]),
+    );
     expect(removed.events).toEqual(['trade.failed']);
 
     const disabled = json<Webhook>(await run(['--json', 'update', hook.id, '--disable']));
@@ -65,14 +97,18 @@ describe('the lifecycle with --json, as CI runs it', () => {
 
     const tested = await run(['--json', 'test', hook.id]);
     expect(tested.exitCode, String(tested.stderr)).toBe(0);
-    const outcome = json<{ ok: boolean; deliveryId: string; attempt: { statusCode: number; responseBody: string } }>(tested);
+    const outcome = json<{ ok: boolean; deliveryId: string; attempt: { statusCode: number; responseBody: string } }>(
+      tested,
+    );
     expect(outcome).toMatchObject({ ok: true, attempt: { statusCode: 200, responseBody: '{"received":true}' } });
     // The secret create printed is the one that signs: the test delivery verifies with it.
     const testRequest = ok.requests.find((r) => r.headers['x-v2k-delivery'] === outcome.deliveryId);
     expect(testRequest?.headers['x-v2k-event']).toBe('test');
     expect(verify({ payload: testRequest!.body, headers: testRequest!.headers, secret: hook.secret }).ok).toBe(true);
 
-    const afterTest = json<Array<{ lastDelivery: { id: string; status: string; statusCode: number } | null }>>(await run(['--json', 'list']));
+    const afterTest = json<Array<{ lastDelivery: { id: string; status: string; statusCode: number } | null }>>(
+      await run(['--json', 'list']),
+    );
     expect(afterTest[0]?.lastDelivery).toMatchObject({ id: outcome.deliveryId, status: 'succeeded', statusCode: 200 });
 
     const deliveries = json<Delivery[]>(await run(['--json', 'deliveries', hook.id]));
@@ -80,7 +116,9 @@ describe('the lifecycle with --json, as CI runs it', () => {
     const one = json<Delivery>(await run(['--json', 'deliveries', hook.id, outcome.deliveryId]));
     expect(one.attempts[0]).toMatchObject({ number: 1, statusCode: 200 });
 
-    const again = json<{ deliveryId: string; redeliveryOf: string }>(await run(['--json', 'redeliver', hook.id, outcome.deliveryId]));
+    const again = json<{ deliveryId: string; redeliveryOf: string }>(
+      await run(['--json', 'redeliver', hook.id, outcome.deliveryId]),
+    );
     expect(again.deliveryId).toMatch(/^dlv_/);
     expect(again.deliveryId).not.toBe(outcome.deliveryId);
     expect(again.redeliveryOf).toBe(outcome.deliveryId);
@@ -90,7 +128,17 @@ describe('the lifecycle with --json, as CI runs it', () => {
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(hook.secret);
 
-    const triggered = await run(['--json', 'trigger', 'trade.failed', '--set', 'reason=Card declined', '--set', 'tradeId=123', '--count', '2']);
+    const triggered = await run([
+      '--json',
+      'trigger',
+      'trade.failed',
+      '--set',
+      'reason=Card declined',
+      '--set',
+      'tradeId=123',
+      '--count',
+      '2',
+    ]);
     expect(triggered.exitCode, String(triggered.stderr)).toBe(0);
     const emitted = json<{ sent: Array<{ id: string; deliveries: number }> }>(triggered);
     expect(emitted.sent).toHaveLength(2);
@@ -131,7 +179,9 @@ describe('the lifecycle for people: tables and sentences', () => {
 
     const list = await run(['list']);
     expect(list.stdout).toMatch(/^ID\s+URL\s+EVENTS\s+STATE\s+LAST DELIVERY\n/);
-    expect(list.stdout).toMatch(new RegExp(`${id}\\s+${ok.url.replace(/[.]/g, '\\.')}\\s+\\*\\s+active\\s+succeeded 200`));
+    expect(list.stdout).toMatch(
+      new RegExp(`${id}\\s+${ok.url.replace(/[.]/g, '\\.')}\\s+\\*\\s+active\\s+succeeded 200`),
+    );
 
     const got = await run(['get', id]);
     expect(got.stdout).toMatch(/Deliveries\s+1 \(1 succeeded, 0 failed\)/);
@@ -182,7 +232,10 @@ describe('test', () => {
 
     const machine = await run(['--json', 'test', hook.id]);
     expect(machine.exitCode, String(machine.stderr)).toBe(1);
-    expect(json(machine)).toMatchObject({ ok: false, attempt: { statusCode: 500, responseBody: 'boom: the database is down' } });
+    expect(json(machine)).toMatchObject({
+      ok: false,
+      attempt: { statusCode: 500, responseBody: 'boom: the database is down' },
+    });
   });
 
   it('with --no-wait, only sends it', async () => {
@@ -213,10 +266,15 @@ describe('test gives up waiting at --timeout', () => {
       return { status: 200 };
     });
     try {
-      const hook = await createApiClient({ baseUrl: slow.url, apiKey: keyOf(users[5] as string) }).createWebhook({ url: hanging.url, events: ['*'] });
+      const hook = await createApiClient({ baseUrl: slow.url, apiKey: keyOf(users[5] as string) }).createWebhook({
+        url: hanging.url,
+        events: ['*'],
+      });
       const result = await asUser(slow, keyOf(users[5] as string))(['test', hook.id, '--timeout', '300ms']);
       expect(result.exitCode, String(result.stderr)).toBe(1);
-      expect(result.stderr).toMatch(/No outcome for test delivery dlv_\w+ within 0 s[\s\S]*v2k-webhooks deliveries wh_\w+ dlv_\w+/);
+      expect(result.stderr).toMatch(
+        /No outcome for test delivery dlv_\w+ within 0 s[\s\S]*v2k-webhooks deliveries wh_\w+ dlv_\w+/,
+      );
       expect(hanging.requests).toHaveLength(1);
     } finally {
       release();

@@ -24,7 +24,8 @@ afterAll(async () => {
   await Promise.all([dispatcher?.stop(), receiver?.close()]);
 });
 
-const run = (args: readonly string[], env?: Record<string, string | undefined>) => asUser(dispatcher, keyOf(users[0] as string))(args, env);
+const run = (args: readonly string[], env?: Record<string, string | undefined>) =>
+  asUser(dispatcher, keyOf(users[0] as string))(args, env);
 
 describe('input a prompt would ask for: exit 2 naming the flag', () => {
   it.each([
@@ -50,11 +51,23 @@ describe('bad arguments: exit 2 with what to pass', () => {
   const dataFile = join(tempHome(), 'bad.json');
   writeFileSync(dataFile, '{"userId": 1');
   it.each([
-    [['create', '--url', 'ftp://example.com', '--events', '*'], /Bad --url "ftp:\/\/example\.com": the URL must use http or https, not ftp\./],
-    [['create', '--url', 'https://example.com/a b', '--events', '*'], /Bad --url "https:\/\/example\.com\/a b": the URL must not contain spaces or control characters; percent-encode them/],
-    [['update', 'wh_x', '--url', 'https://exa\nmple.com/'], /Bad --url "https:\/\/exa\\nmple\.com\/": the URL must not contain spaces or control characters/],
+    [
+      ['create', '--url', 'ftp://example.com', '--events', '*'],
+      /Bad --url "ftp:\/\/example\.com": the URL must use http or https, not ftp\./,
+    ],
+    [
+      ['create', '--url', 'https://example.com/a b', '--events', '*'],
+      /Bad --url "https:\/\/example\.com\/a b": the URL must not contain spaces or control characters; percent-encode them/,
+    ],
+    [
+      ['update', 'wh_x', '--url', 'https://exa\nmple.com/'],
+      /Bad --url "https:\/\/exa\\nmple\.com\/": the URL must not contain spaces or control characters/,
+    ],
     [['create', '--url', 'https://u:p@example.com', '--events', '*'], /must not hold credentials \(user:password@\)/],
-    [['create', '--url', 'https://example.com', '--events', 'trade.exploded'], /--events: unknown event type "trade\.exploded"[\s\S]*trade\.completed/],
+    [
+      ['create', '--url', 'https://example.com', '--events', 'trade.exploded'],
+      /--events: unknown event type "trade\.exploded"[\s\S]*trade\.completed/,
+    ],
     [['create', '--url', 'https://example.com', '--events', ','], /--events is empty/],
     [['update', 'wh_x'], /Nothing to update on wh_x[\s\S]*--add-event/],
     [['update', 'wh_x', '--enable', '--disable'], /contradict/],
@@ -68,11 +81,17 @@ describe('bad arguments: exit 2 with what to pass', () => {
     [['trigger', 'test'], /v2k-webhooks test <id>/],
     [['trigger', 'trade.completed', '--count', '0'], /--count must be between 1/],
     [['trigger', 'trade.completed', '--set', 'amount'], /is not path=value/],
-    [['trigger', 'trade.completed', '--set', 'amount=lots'], /data\.amount must be a finite number[\s\S]*v2k-webhooks events trade\.completed/],
+    [
+      ['trigger', 'trade.completed', '--set', 'amount=lots'],
+      /data\.amount must be a finite number[\s\S]*v2k-webhooks events trade\.completed/,
+    ],
     [['trigger', 'trade.completed', '--set', '__proto__.x=1'], /bad path/],
     [['trigger', 'trade.completed', '--data', '{"tradeId":'], /--data is not valid JSON/],
     [['trigger', 'trade.completed', '--data', `@${dataFile}`], /--data is not valid JSON/],
-    [['trigger', 'trade.completed', '--data', '@/nonexistent/file.json'], /Cannot read --data @\/nonexistent\/file\.json: ENOENT/],
+    [
+      ['trigger', 'trade.completed', '--data', '@/nonexistent/file.json'],
+      /Cannot read --data @\/nonexistent\/file\.json: ENOENT/,
+    ],
     [['trigger', 'royalty.claimed', '--data', '{"userId":"u"}'], /data\.amount is required; data\.tracks is required/],
   ])('%j', async (args, message) => {
     const result = await run(args);
@@ -96,27 +115,37 @@ describe('--json: only JSON on stdout, errors on stderr', () => {
     writeFileSync(file, JSON.stringify({ userId: 'u_1', reason: 'Blurry photo' }));
     const fromFile = await run(['--json', 'trigger', 'user.kyc.rejected', '--data', `@${file}`]);
     expect(fromFile.exitCode).toBe(0);
-    expect(json(fromFile)).toMatchObject({ event: 'user.kyc.rejected', data: { reason: 'Blurry photo' }, sent: [{ deliveries: 0 }] });
+    expect(json(fromFile)).toMatchObject({
+      event: 'user.kyc.rejected',
+      data: { reason: 'Blurry photo' },
+      sent: [{ deliveries: 0 }],
+    });
     expect(fromFile.stderr).toMatch(/No webhook subscribes to user\.kyc\.rejected/);
 
-    const inline = await run(['trigger', 'trade.completed', '--data', JSON.stringify({ ...sample(), amount: 7, totalValue: 10.5 }), '--json']);
+    const inline = await run([
+      'trigger',
+      'trade.completed',
+      '--data',
+      JSON.stringify({ ...sample(), amount: 7, totalValue: 10.5 }),
+      '--json',
+    ]);
     const sent = json<{ sent: Array<{ id: string }> }>(inline);
-    const [arrived] = await receiver.waitFor((all) => all.some((r) => r.headers['x-v2k-event-id'] === sent.sent[0]?.id));
+    const [arrived] = await receiver.waitFor((all) =>
+      all.some((r) => r.headers['x-v2k-event-id'] === sent.sent[0]?.id),
+    );
     expect(arrived).toBeDefined();
     const body = receiver.requests.find((r) => r.headers['x-v2k-event-id'] === sent.sent[0]?.id)?.json();
     expect(body).toMatchObject({ data: { amount: 7, totalValue: 10.5 } });
   });
 
-  it.each([
-    [['list']],
-    [['get', 'wh_nope']],
-    [['create', '--url', 'bad', '--events', '*']],
-    [['trigger', 'nope']],
-  ])('on failure stdout stays empty: %j', async (args) => {
-    const result = await run(['--json', ...args]);
-    if (result.exitCode === 0) expect(() => json(result)).not.toThrow();
-    else expect(result.stdout).toBe('');
-  });
+  it.each([[['list']], [['get', 'wh_nope']], [['create', '--url', 'bad', '--events', '*']], [['trigger', 'nope']]])(
+    'on failure stdout stays empty: %j',
+    async (args) => {
+      const result = await run(['--json', ...args]);
+      if (result.exitCode === 0) expect(() => json(result)).not.toThrow();
+      else expect(result.stdout).toBe('');
+    },
+  );
 });
 
 describe('no colours off a terminal, even without NO_COLOR', () => {
@@ -135,5 +164,14 @@ describe('no colours off a terminal, even without NO_COLOR', () => {
 });
 
 function sample() {
-  return { tradeId: 't_9', userId: 'u_9', trackId: 'tr_9', type: 'SELL', amount: 1, price: 1.5, totalValue: 1.5, txHash: '0xabc' };
+  return {
+    tradeId: 't_9',
+    userId: 'u_9',
+    trackId: 'tr_9',
+    type: 'SELL',
+    amount: 1,
+    price: 1.5,
+    totalValue: 1.5,
+    txHash: '0xabc',
+  };
 }

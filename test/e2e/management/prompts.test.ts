@@ -14,7 +14,10 @@ let dispatcher: RunningDispatcher;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  [dispatcher, receiver] = await Promise.all([startDispatcher({ timeScale: 0.01, apiKeys: users }), startReceiver({ body: 'thanks' })]);
+  [dispatcher, receiver] = await Promise.all([
+    startDispatcher({ timeScale: 0.01, apiKeys: users }),
+    startReceiver({ body: 'thanks' }),
+  ]);
 });
 
 afterAll(async () => {
@@ -50,7 +53,11 @@ describe('create asks for what the flags left out', () => {
     expect(result.output).toMatch(/shown only once/);
 
     const [hook] = await api(user).listWebhooks();
-    expect(hook).toMatchObject({ url: receiver.url, events: ['trade.completed', 'trade.failed'], description: 'from a person' });
+    expect(hook).toMatchObject({
+      url: receiver.url,
+      events: ['trade.completed', 'trade.failed'],
+      description: 'from a person',
+    });
   });
 
   it('asks only for what is missing, and * stands for every event', async () => {
@@ -70,7 +77,10 @@ describe('create asks for what the flags left out', () => {
 
   it('Ctrl-C leaves cleanly and creates nothing', async () => {
     const user = users[2] as string;
-    const result = await runInPty(['create'], { env: envFor(user), steps: [{ expect: /URL that receives/, send: KEY.ctrlC }] });
+    const result = await runInPty(['create'], {
+      env: envFor(user),
+      steps: [{ expect: /URL that receives/, send: KEY.ctrlC }],
+    });
     expect(result.exitCode).toBe(1);
     expect(result.output).toMatch(/Cancelled\.[\s\S]*Nothing was changed/);
     expect(result.output).not.toMatch(/Unexpected error/);
@@ -84,7 +94,12 @@ describe('delete asks to confirm', () => {
     const hook = await api(user).createWebhook({ url: receiver.url, events: ['*'] });
     const declined = await runInPty(['delete', hook.id], {
       env: envFor(user),
-      steps: [{ expect: new RegExp(`Delete webhook ${hook.id} \\(${receiver.url.replace(/[.]/g, '\\.')}\\)\\?`), send: `n${KEY.enter}` }],
+      steps: [
+        {
+          expect: new RegExp(`Delete webhook ${hook.id} \\(${receiver.url.replace(/[.]/g, '\\.')}\\)\\?`),
+          send: `n${KEY.enter}`,
+        },
+      ],
     });
     expect(declined.exitCode, declined.output).toBe(1);
     expect(declined.output).toMatch(/Not deleted/);
@@ -113,7 +128,9 @@ describe('login asks for the key without echoing it', () => {
     expect(result.output).toMatch(/Logged in to/);
     expect(result.output).not.toContain(keyOf(user));
     expect(result.output).toMatch(/\*{10,}/);
-    const saved = JSON.parse(readFileSync(join(home, '.config', 'v2k-webhooks', 'config.json'), 'utf8')) as { profiles: Record<string, unknown> };
+    const saved = JSON.parse(readFileSync(join(home, '.config', 'v2k-webhooks', 'config.json'), 'utf8')) as {
+      profiles: Record<string, unknown>;
+    };
     expect(saved.profiles.default).toEqual({ apiUrl: dispatcher.url, apiKey: keyOf(user) });
   });
 });

@@ -79,7 +79,9 @@ describe('409 webhook_disabled', () => {
     expect(result.exitCode, String(result.stderr)).toBe(1);
     expect(String(result.stderr).match(/Enable it first/g)).toHaveLength(1);
     expect(result.stderr).toContain(`Enable it first: \`v2k-webhooks update ${hook.id} --enable\``);
-    expect(result.stderr).toMatch(new RegExp(`Webhook ${hook.id} is disabled, so it cannot .*\\(HTTP 409 webhook_disabled\\)`));
+    expect(result.stderr).toMatch(
+      new RegExp(`Webhook ${hook.id} is disabled, so it cannot .*\\(HTTP 409 webhook_disabled\\)`),
+    );
   });
 });
 
@@ -91,7 +93,9 @@ describe('Ctrl+C while a command waits on the API', () => {
     });
     const url = await serve(() => connected()); // accepts, reads nothing back, never answers
     // Before the fix the first SIGINT was ignored for up to 3 × 30 s; execa's 15 s timeout catches that.
-    const child = cli(['--api-url', url, '--api-key', 'k_0123456789abcdef', 'list'], { timeout: 15_000 }) as unknown as ResultPromise;
+    const child = cli(['--api-url', url, '--api-key', 'k_0123456789abcdef', 'list'], {
+      timeout: 15_000,
+    }) as unknown as ResultPromise;
     await arrived;
     child.kill('SIGINT');
     const result = await child;
@@ -119,9 +123,24 @@ describe('options with a range on the server are checked by the CLI (usage error
   });
 
   it.each([
-    ['create', 'a description of 501 characters', ['create', '--url', 'https://example.com/h', '--events', '*', '--description', 'd'.repeat(501)], /at most 500/],
-    ['create', 'a line break', ['create', '--url', 'https://example.com/h', '--events', '*', '--description', 'two\nlines'], /control character/],
-    ['update', 'a description of 501 characters', ['update', 'wh_any', '--description', 'd'.repeat(501)], /at most 500/],
+    [
+      'create',
+      'a description of 501 characters',
+      ['create', '--url', 'https://example.com/h', '--events', '*', '--description', 'd'.repeat(501)],
+      /at most 500/,
+    ],
+    [
+      'create',
+      'a line break',
+      ['create', '--url', 'https://example.com/h', '--events', '*', '--description', 'two\nlines'],
+      /control character/,
+    ],
+    [
+      'update',
+      'a description of 501 characters',
+      ['update', 'wh_any', '--description', 'd'.repeat(501)],
+      /at most 500/,
+    ],
     ['update', 'an escape character', ['update', 'wh_any', '--description', 'x\u001b[2Jy'], /control character/],
   ])('%s --description with %s', async (_command, _what, args, message) => {
     const result = await asUser(dispatcher, keyOf(users[2] as string))(args);
@@ -131,7 +150,10 @@ describe('options with a range on the server are checked by the CLI (usage error
   });
 
   it('a description of exactly 500 characters is accepted', async () => {
-    const result = await asUser(dispatcher, keyOf(users[2] as string))(['--json', 'create', '--url', 'https://example.com/h', '--events', '*', '--description', 'd'.repeat(500)]);
+    const result = await asUser(
+      dispatcher,
+      keyOf(users[2] as string),
+    )(['--json', 'create', '--url', 'https://example.com/h', '--events', '*', '--description', 'd'.repeat(500)]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(json<{ description: string }>(result).description).toHaveLength(500);
   });
@@ -148,10 +170,34 @@ describe('an API key with characters a key cannot have: exit 3, what to fix, nev
   };
 
   it.each([
-    ['--api-key with a CR/LF pasted in', ['--api-key', `${HEAD}\r\n${TAIL}`], {}, /--api-key has characters an API key cannot have \(a line break\)/, /on one line/],
-    ['--api-key with a space', ['--api-key', `${HEAD} ${TAIL}`], {}, /--api-key has characters .*\(a space\)/, /on one line/],
-    ['V2K_API_KEY with a tab', [], { V2K_API_KEY: `${HEAD}\t${TAIL}` }, /V2K_API_KEY has characters .*\(a tab\)/, /unset V2K_API_KEY/],
-    ['V2K_API_KEY with an escape', [], { V2K_API_KEY: `${HEAD}\u001b${TAIL}` }, /V2K_API_KEY has characters .*\(a control character\)/, /unset V2K_API_KEY/],
+    [
+      '--api-key with a CR/LF pasted in',
+      ['--api-key', `${HEAD}\r\n${TAIL}`],
+      {},
+      /--api-key has characters an API key cannot have \(a line break\)/,
+      /on one line/,
+    ],
+    [
+      '--api-key with a space',
+      ['--api-key', `${HEAD} ${TAIL}`],
+      {},
+      /--api-key has characters .*\(a space\)/,
+      /on one line/,
+    ],
+    [
+      'V2K_API_KEY with a tab',
+      [],
+      { V2K_API_KEY: `${HEAD}\t${TAIL}` },
+      /V2K_API_KEY has characters .*\(a tab\)/,
+      /unset V2K_API_KEY/,
+    ],
+    [
+      'V2K_API_KEY with an escape',
+      [],
+      { V2K_API_KEY: `${HEAD}\u001b${TAIL}` },
+      /V2K_API_KEY has characters .*\(a control character\)/,
+      /unset V2K_API_KEY/,
+    ],
   ])('%s', async (_name, flags, env, message, hint) => {
     const result = await cli(['--api-url', dispatcher.url, ...flags, 'list'], { env });
     expect(result.exitCode, String(result.stderr)).toBe(3);
@@ -180,7 +226,9 @@ describe('an API key with characters a key cannot have: exit 3, what to fix, nev
 
   it('login and config set refuse such a key and save nothing', async () => {
     const home = tempHome();
-    const login = await cli(['login', '--api-url', dispatcher.url, '--api-key', `${HEAD} ${TAIL}`], { env: { HOME: home } });
+    const login = await cli(['login', '--api-url', dispatcher.url, '--api-key', `${HEAD} ${TAIL}`], {
+      env: { HOME: home },
+    });
     expect(login.exitCode, String(login.stderr)).toBe(3);
     expect(login.stderr).toMatch(/has characters an API key cannot have/);
     const set = await cli(['config', 'set', 'api-key', `${HEAD}\r\n${TAIL}`], { env: { HOME: home } });
@@ -196,16 +244,22 @@ describe('one stdin reader, one event-list parser', () => {
   it('trigger --data @- reads the data from stdin', async () => {
     const user = users[3] as string;
     const data = { userId: 'u_stdin', tradeId: 'tx_stdin', reason: 'from stdin' };
-    const result = await cli(['--api-url', dispatcher.url, '--api-key', keyOf(user), '--json', 'trigger', 'trade.failed', '--data', '@-'], {
-      stdin: 'pipe',
-      input: JSON.stringify(data),
-    });
+    const result = await cli(
+      ['--api-url', dispatcher.url, '--api-key', keyOf(user), '--json', 'trigger', 'trade.failed', '--data', '@-'],
+      {
+        stdin: 'pipe',
+        input: JSON.stringify(data),
+      },
+    );
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(json<{ data: unknown }>(result).data).toMatchObject(data);
   });
 
   it.each([
-    [['--events', 'trade.completed,nope'], /--events: unknown event type "nope"[\s\S]*trade\.completed, trade\.failed, alert\.triggered/],
+    [
+      ['--events', 'trade.completed,nope'],
+      /--events: unknown event type "nope"[\s\S]*trade\.completed, trade\.failed, alert\.triggered/,
+    ],
     [['--events', 'TRADE.COMPLETED'], /--events: unknown event type "TRADE\.COMPLETED"/],
     [['--events', ' , '], /--events is empty[\s\S]*trade\.completed/],
   ])('listen --register %j: a usage error naming the type and the valid ones', async (flags, message) => {
@@ -219,9 +273,16 @@ describe('the dispatcher refuses control characters in a description (400 valida
   it.each([['two\nlines'], ['clear \u001b[2J screen']])('%j, on create and on update', async (description) => {
     const api = apiFor(users[3] as string);
     const created = api.createWebhook({ url: 'https://example.com/h', events: ['*'], description });
-    await expect(created).rejects.toMatchObject({ status: 400, code: 'validation_failed', message: expect.stringMatching(/description must not contain control characters/) });
+    await expect(created).rejects.toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      message: expect.stringMatching(/description must not contain control characters/),
+    });
     const hook = await api.createWebhook({ url: 'https://example.com/h', events: ['*'], description: 'one line' });
-    await expect(api.updateWebhook(hook.id, { description })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+    await expect(api.updateWebhook(hook.id, { description })).rejects.toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+    });
     expect((await api.getWebhook(hook.id)).description).toBe('one line');
     await api.deleteWebhook(hook.id);
   });

@@ -6,13 +6,15 @@ export type Run = (args: readonly string[], env?: Record<string, string | undefi
 
 /** Runs the CLI against `dispatcher` as one user (its own key), under one temporary HOME. */
 export function asUser(dispatcher: RunningDispatcher, key: string, home = tempHome()): Run {
-  return (args, env = {}) => cli(['--api-url', dispatcher.url, '--api-key', key, ...args], { env: { HOME: home, ...env } });
+  return (args, env = {}) =>
+    cli(['--api-url', dispatcher.url, '--api-key', key, ...args], { env: { HOME: home, ...env } });
 }
 
 /** stdout parsed as JSON; fails the test with the output when it is not only JSON. */
 export function json<T = Record<string, unknown>>(result: Result): T {
   const text = String(result.stdout);
-  if (result.exitCode !== 0 && text === '') throw new Error(`exit ${result.exitCode}, stderr:\n${String(result.stderr)}`);
+  if (result.exitCode !== 0 && text === '')
+    throw new Error(`exit ${result.exitCode}, stderr:\n${String(result.stderr)}`);
   try {
     return JSON.parse(text) as T;
   } catch {

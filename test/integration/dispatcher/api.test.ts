@@ -6,7 +6,11 @@ const ERROR_SHAPE = { error: { code: expect.stringMatching(/^[a-z_]+$/), message
 describe('dispatcher REST API (SPEC §3)', () => {
   it('creates, lists, gets, updates, rotates and deletes a webhook', async () => {
     const h = await startHarness();
-    const created = await h.api('POST', '/api/webhooks', { url: 'https://example.com/hook', events: ['trade.completed'], description: 'mine' });
+    const created = await h.api('POST', '/api/webhooks', {
+      url: 'https://example.com/hook',
+      events: ['trade.completed'],
+      description: 'mine',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       id: expect.stringMatching(/^wh_/),
@@ -68,26 +72,48 @@ describe('dispatcher REST API (SPEC §3)', () => {
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ error: { code: 'unauthorized' } });
     }
-    const basic = await h.api('GET', '/api/webhooks', undefined, { key: null, headers: { authorization: `Basic ${h.key}` } });
+    const basic = await h.api('GET', '/api/webhooks', undefined, {
+      key: null,
+      headers: { authorization: `Basic ${h.key}` },
+    });
     expect(basic.status).toBe(401);
   });
 
   it('refuses the 11th webhook of a user with 409 limit_reached, and counts per user', async () => {
-    const h = await startHarness({ apiKeys: [{ key: 'key_a', user: 'user_a' }, { key: 'key_b', user: 'user_b' }] });
+    const h = await startHarness({
+      apiKeys: [
+        { key: 'key_a', user: 'user_a' },
+        { key: 'key_b', user: 'user_b' },
+      ],
+    });
     for (let i = 0; i < 10; i++) await h.createWebhook(`https://example.com/${i}`, ['*'], 'key_a');
-    const eleventh = await h.api('POST', '/api/webhooks', { url: 'https://example.com/11', events: ['*'] }, { key: 'key_a' });
+    const eleventh = await h.api(
+      'POST',
+      '/api/webhooks',
+      { url: 'https://example.com/11', events: ['*'] },
+      { key: 'key_a' },
+    );
     expect(eleventh.status).toBe(409);
     expect(eleventh.body).toMatchObject({ error: { code: 'limit_reached' } });
     expect((await h.api('GET', '/api/webhooks', undefined, { key: 'key_a' })).body.data).toHaveLength(10);
     // Another user still has room; a deleted webhook frees a place.
-    expect((await h.api('POST', '/api/webhooks', { url: 'https://example.com/b', events: ['*'] }, { key: 'key_b' })).status).toBe(201);
+    expect(
+      (await h.api('POST', '/api/webhooks', { url: 'https://example.com/b', events: ['*'] }, { key: 'key_b' })).status,
+    ).toBe(201);
     const first = (await h.api('GET', '/api/webhooks', undefined, { key: 'key_a' })).body.data[0].id;
     expect((await h.api('DELETE', `/api/webhooks/${first}`, undefined, { key: 'key_a' })).status).toBe(204);
-    expect((await h.api('POST', '/api/webhooks', { url: 'https://example.com/11', events: ['*'] }, { key: 'key_a' })).status).toBe(201);
+    expect(
+      (await h.api('POST', '/api/webhooks', { url: 'https://example.com/11', events: ['*'] }, { key: 'key_a' })).status,
+    ).toBe(201);
   });
 
   it("never shows a user another user's webhooks: 404 on every route", async () => {
-    const h = await startHarness({ apiKeys: [{ key: 'key_a', user: 'user_a' }, { key: 'key_b', user: 'user_b' }] });
+    const h = await startHarness({
+      apiKeys: [
+        { key: 'key_a', user: 'user_a' },
+        { key: 'key_b', user: 'user_b' },
+      ],
+    });
     const theirs = await h.createWebhook('https://example.com/a', ['*'], 'key_a');
     const test = await h.api('POST', `/api/webhooks/${theirs.id}/test`, undefined, { key: 'key_a' });
     const dlv = test.body.deliveryId as string;
@@ -121,7 +147,10 @@ describe('dispatcher REST API (SPEC §3)', () => {
     expect(test.status).toBe(202);
     expect(test.body).toEqual({ deliveryId: expect.stringMatching(/^dlv_/), eventId: expect.stringMatching(/^evt_/) });
     await receiver.waitForCount(1);
-    expect(receiver.requests[0]?.json()).toMatchObject({ event: 'test', data: { test: true, message: 'This is a test webhook' } });
+    expect(receiver.requests[0]?.json()).toMatchObject({
+      event: 'test',
+      data: { test: true, message: 'This is a test webhook' },
+    });
     await h.waitForAttempts((all) => all.length >= 1);
 
     const one = await h.api('GET', `/api/webhooks/${webhook.id}/deliveries/${test.body.deliveryId}`);
@@ -151,7 +180,13 @@ describe('dispatcher REST API (SPEC §3)', () => {
     expect((await h.api('GET', `/api/webhooks/${webhook.id}/deliveries?limit=1`)).body.data).toHaveLength(1);
 
     const stats = (await h.api('GET', `/api/webhooks/${webhook.id}`)).body.stats;
-    expect(stats).toMatchObject({ deliveries: 2, succeeded: 2, failed: 0, successRate: 1, lastDeliveryAt: expect.any(String) });
+    expect(stats).toMatchObject({
+      deliveries: 2,
+      succeeded: 2,
+      failed: 0,
+      successRate: 1,
+      lastDeliveryAt: expect.any(String),
+    });
     expect(stats.avgResponseMs).toBeGreaterThanOrEqual(0);
     expect(stats.p95ResponseMs).toBeGreaterThanOrEqual(0);
   });
@@ -166,7 +201,12 @@ describe('dispatcher REST API (SPEC §3)', () => {
   });
 
   it('accepts events: 202 with the id and the number of deliveries, only to subscribed active webhooks of that user', async () => {
-    const h = await startHarness({ apiKeys: [{ key: 'key_a', user: 'user_a' }, { key: 'key_b', user: 'user_b' }] });
+    const h = await startHarness({
+      apiKeys: [
+        { key: 'key_a', user: 'user_a' },
+        { key: 'key_b', user: 'user_b' },
+      ],
+    });
     const receiver = await h.receiver();
     await h.createWebhook(receiver.url, ['trade.completed'], 'key_a');
     await h.createWebhook(receiver.url, ['*'], 'key_a');

@@ -14,7 +14,11 @@ describe('v2k-webhooks dispatcher (the built CLI)', () => {
       expect(first.apiKey).toMatch(/^v2k_dev_[0-9a-f]{32}$/);
       const auth = { authorization: `Bearer ${first.apiKey}`, 'content-type': 'application/json' };
 
-      const created = await fetch(`${first.url}/api/webhooks`, { method: 'POST', headers: auth, body: JSON.stringify({ url: receiver.url, events: ['*'] }) });
+      const created = await fetch(`${first.url}/api/webhooks`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ url: receiver.url, events: ['*'] }),
+      });
       expect(created.status).toBe(201);
       const emitted = await fetch(`${first.url}/api/events`, {
         method: 'POST',
@@ -24,7 +28,13 @@ describe('v2k-webhooks dispatcher (the built CLI)', () => {
       expect(emitted.status).toBe(202);
       await receiver.waitForCount(1);
       await waitUntil(() => first.lines.length >= 1);
-      expect(first.lines[0]).toMatchObject({ type: 'attempt', event: 'trade.failed', attempt: 1, statusCode: 200, outcome: 'succeeded' });
+      expect(first.lines[0]).toMatchObject({
+        type: 'attempt',
+        event: 'trade.failed',
+        attempt: 1,
+        statusCode: 200,
+        outcome: 'succeeded',
+      });
 
       await first.stop();
       expect((await first.process).exitCode).toBe(0);

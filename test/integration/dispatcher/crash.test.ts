@@ -15,7 +15,11 @@ describe('crash safety (SPEC §4: an accepted event is never lost)', () => {
     const first = await startDispatcher({ rateLimit: 0 });
     try {
       const headers = { authorization: `Bearer ${first.apiKey}`, 'content-type': 'application/json' };
-      const created = await fetch(`${first.url}/api/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url: receiver.url, events: ['*'] }) });
+      const created = await fetch(`${first.url}/api/webhooks`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ url: receiver.url, events: ['*'] }),
+      });
       expect(created.status).toBe(201);
       const webhookId = ((await created.json()) as { id: string }).id;
 
@@ -73,9 +77,17 @@ describe('clean stop', () => {
     const first = await startDispatcher();
     try {
       const headers = { authorization: `Bearer ${first.apiKey}`, 'content-type': 'application/json' };
-      await fetch(`${first.url}/api/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url: receiver.url, events: ['*'] }) });
+      await fetch(`${first.url}/api/webhooks`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ url: receiver.url, events: ['*'] }),
+      });
       for (let i = 0; i < 3; i++) {
-        const res = await fetch(`${first.url}/api/events`, { method: 'POST', headers, body: JSON.stringify({ event: 'trade.failed', data: sampleData('trade.failed') }) });
+        const res = await fetch(`${first.url}/api/events`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ event: 'trade.failed', data: sampleData('trade.failed') }),
+        });
         expect(res.status).toBe(202);
       }
       await receiver.waitForCount(3);
@@ -88,7 +100,9 @@ describe('clean stop', () => {
       try {
         await receiver.waitForCount(6);
         const retried = receiver.requests.slice(3);
-        expect(new Set(retried.map((r) => r.headers['x-v2k-delivery']))).toEqual(new Set(receiver.requests.slice(0, 3).map((r) => r.headers['x-v2k-delivery'])));
+        expect(new Set(retried.map((r) => r.headers['x-v2k-delivery']))).toEqual(
+          new Set(receiver.requests.slice(0, 3).map((r) => r.headers['x-v2k-delivery'])),
+        );
         expect(retried.every((r) => r.headers['x-v2k-attempt'] === '1')).toBe(true);
       } finally {
         await second.stop();

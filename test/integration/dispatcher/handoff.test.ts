@@ -26,19 +26,43 @@ async function until<T>(check: () => T | undefined, what: string): Promise<T> {
 async function setup(receiver: Receiver) {
   const store = createStore({ path: tempDb(), now: Date.now });
   closing.push(() => store.close());
-  const webhook = store.webhooks.insert({ id: 'wh_1', userId: 'u', url: receiver.url, events: ['*'], description: null, secret: 'whsec_x' });
+  const webhook = store.webhooks.insert({
+    id: 'wh_1',
+    userId: 'u',
+    url: receiver.url,
+    events: ['*'],
+    description: null,
+    secret: 'whsec_x',
+  });
   const attempts: AttemptInfo[] = [];
   const errors: unknown[] = [];
   const worker = () => {
-    const created = createWorker({ store, now: Date.now, timeScale: 0.01, rateLimit: 0, concurrency: 1, onAttempt: (a) => attempts.push(a), onError: (e) => errors.push(e) });
+    const created = createWorker({
+      store,
+      now: Date.now,
+      timeScale: 0.01,
+      rateLimit: 0,
+      concurrency: 1,
+      onAttempt: (a) => attempts.push(a),
+      onError: (e) => errors.push(e),
+    });
     closing.push(() => created.stop(0));
     return created;
   };
   const body = serializeEnvelope('trade.failed', { tradeId: 't', userId: 'u', reason: 'r' }, Date.now());
   const accept = (lease?: { token: string; until: number }) =>
-    store.transaction(() => insertEvent(store, { userId: 'u', type: 'trade.failed', body, webhookIds: [webhook.id], lease }));
+    store.transaction(() =>
+      insertEvent(store, { userId: 'u', type: 'trade.failed', body, webhookIds: [webhook.id], lease }),
+    );
   const claimed = (deliveryId: string, eventId: string): ClaimedDelivery => ({
-    id: deliveryId, webhook_id: webhook.id, event_id: eventId, event_type: 'trade.failed', attempt_count: 0, url: receiver.url, secret: 'whsec_x', body,
+    id: deliveryId,
+    webhook_id: webhook.id,
+    event_id: eventId,
+    event_type: 'trade.failed',
+    attempt_count: 0,
+    url: receiver.url,
+    secret: 'whsec_x',
+    body,
   });
   return { store, worker, accept, claimed, attempts, errors };
 }
@@ -84,30 +108,61 @@ describe('handoff from the accept path to the worker', () => {
     await receiver.waitForCount(2, 5_000);
     expect(receiver.requests.map((r) => r.headers['x-v2k-event-id'])).toEqual([a.eventId, b.eventId]);
     await until(() => attempts.length === 2, 'the second attempt recorded');
-    expect(attempts.map((x) => [x.eventId, x.outcome])).toEqual([[a.eventId, 'succeeded'], [b.eventId, 'succeeded']]);
+    expect(attempts.map((x) => [x.eventId, x.outcome])).toEqual([
+      [a.eventId, 'succeeded'],
+      [b.eventId, 'succeeded'],
+    ]);
   });
 
   it('does not send a handed delivery whose webhook was disabled later in the same group commit', async () => {
     const receiver = await startReceiver();
     closing.push(() => receiver.close());
     const { store, claimed } = await setup(receiver);
-    const other = store.webhooks.insert({ id: 'wh_2', userId: 'u', url: receiver.url, events: ['*'], description: null, secret: 'whsec_y' });
+    const other = store.webhooks.insert({
+      id: 'wh_2',
+      userId: 'u',
+      url: receiver.url,
+      events: ['*'],
+      description: null,
+      secret: 'whsec_y',
+    });
     const attempts: AttemptInfo[] = [];
-    const w = createWorker({ store, now: Date.now, timeScale: 0.01, rateLimit: 0, concurrency: 2, onAttempt: (a) => attempts.push(a), onError: (e) => { throw e; } });
+    const w = createWorker({
+      store,
+      now: Date.now,
+      timeScale: 0.01,
+      rateLimit: 0,
+      concurrency: 2,
+      onAttempt: (a) => attempts.push(a),
+      onError: (e) => {
+        throw e;
+      },
+    });
     closing.push(() => w.stop(0));
     w.start();
     const body = serializeEnvelope('trade.failed', { tradeId: 't', userId: 'u', reason: 'r' }, Date.now());
     // One batch: the accept first, then what the worker records on wh_1's 10th failure in a row.
     const reservation = w.reserve(2)!;
     expect(reservation).toBeDefined();
-    const accepted = store.commitSoon(() => insertEvent(store, { userId: 'u', type: 'trade.failed', body, webhookIds: ['wh_1', other.id], lease: reservation }));
+    const accepted = store.commitSoon(() =>
+      insertEvent(store, {
+        userId: 'u',
+        type: 'trade.failed',
+        body,
+        webhookIds: ['wh_1', other.id],
+        lease: reservation,
+      }),
+    );
     const disabled = store.commitSoon(() => {
       store.webhooks.disable('wh_1', 'consecutive_failures');
       store.deliveries.cancelPending('wh_1');
     });
     const event = await accepted;
     await disabled;
-    const handed = [claimed(event.deliveryIds[0]!, event.eventId), { ...claimed(event.deliveryIds[1]!, event.eventId), webhook_id: other.id }];
+    const handed = [
+      claimed(event.deliveryIds[0]!, event.eventId),
+      { ...claimed(event.deliveryIds[1]!, event.eventId), webhook_id: other.id },
+    ];
 
     const sendable = stillActive(store, 'u', handed);
     expect(sendable.map((d) => d.webhook_id)).toEqual([other.id]);

@@ -3,7 +3,12 @@ import { sampleData, startHarness } from './setup.js';
 
 describe('Idempotency-Key on POST /api/events', () => {
   it('answers the first answer again and creates nothing; another body with the key is a 409', async () => {
-    const h = await startHarness({ apiKeys: [{ key: 'key_a', user: 'user_a' }, { key: 'key_b', user: 'user_b' }] });
+    const h = await startHarness({
+      apiKeys: [
+        { key: 'key_a', user: 'user_a' },
+        { key: 'key_b', user: 'user_b' },
+      ],
+    });
     const receiver = await h.receiver();
     const webhook = await h.createWebhook(receiver.url, ['*'], 'key_a');
     const body = { event: 'trade.completed', data: sampleData('trade.completed') };
@@ -22,7 +27,8 @@ describe('Idempotency-Key on POST /api/events', () => {
     await h.waitForAttempts((all) => all.length >= 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(receiver.requests).toHaveLength(1);
-    const deliveries = (await h.api('GET', `/api/webhooks/${webhook.id}/deliveries`, undefined, { key: 'key_a' })).body.data;
+    const deliveries = (await h.api('GET', `/api/webhooks/${webhook.id}/deliveries`, undefined, { key: 'key_a' })).body
+      .data;
     expect(deliveries).toHaveLength(1);
 
     const reused = await send('key_a', { event: 'trade.failed', data: sampleData('trade.failed') });

@@ -70,7 +70,10 @@ describe('retries and auto-disable (SPEC §4), under --time-scale', () => {
     const got = (await h.api('GET', `/api/webhooks/${webhook.id}`)).body;
     expect(got).toMatchObject({ isActive: false, disabledReason: 'consecutive_failures' });
     const deliveries = (await h.api('GET', `/api/webhooks/${webhook.id}/deliveries`)).body.data;
-    expect(deliveries.find((d: { eventId: string }) => d.eventId === third.body.id)).toMatchObject({ status: 'cancelled', nextAttemptAt: null });
+    expect(deliveries.find((d: { eventId: string }) => d.eventId === third.body.id)).toMatchObject({
+      status: 'cancelled',
+      nextAttemptAt: null,
+    });
     // A disabled webhook receives nothing new.
     expect((await h.emit('trade.completed')).body.deliveries).toBe(0);
 

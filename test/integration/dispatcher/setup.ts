@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { EVENT_CATALOG, isDeliverableEvent } from '../../../src/core/events.js';
-import { createDispatcher, type AttemptInfo, type Dispatcher, type DispatcherOptions } from '../../../src/dispatcher/index.js';
+import {
+  createDispatcher,
+  type AttemptInfo,
+  type Dispatcher,
+  type DispatcherOptions,
+} from '../../../src/dispatcher/index.js';
 import { startReceiver, type Answer, type Receiver, type Responder } from '../../helpers/receiver.js';
 import { createWaiters } from '../../helpers/waiters.js';
 import { parseJsonOrUndefined } from '../../helpers/json.js';
@@ -21,7 +26,12 @@ export interface Harness {
   key: string;
   attempts: AttemptInfo[];
   /** A call to the API with the harness's key (or `key` in init, `null` for none). */
-  api(method: string, path: string, body?: unknown, init?: { key?: string | null; headers?: Record<string, string>; raw?: string | Buffer }): Promise<ApiAnswer>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    init?: { key?: string | null; headers?: Record<string, string>; raw?: string | Buffer },
+  ): Promise<ApiAnswer>;
   receiver(answer?: Answer | Responder): Promise<Receiver>;
   /** Creates a webhook and returns its answer body (with the secret). */
   createWebhook(url: string, events?: string[], key?: string): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -32,7 +42,10 @@ export interface Harness {
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.().catch(() => undefined);
+  while (cleanups.length > 0)
+    await cleanups
+      .pop()?.()
+      .catch(() => undefined);
 });
 
 export function tempDb(): string {
@@ -81,12 +94,22 @@ export async function startHarness(options: Partial<DispatcherOptions> = {}): Pr
       return receiver;
     },
     async createWebhook(url, events = ['*'], useKey) {
-      const res = await harness.api('POST', '/api/webhooks', { url, events }, useKey === undefined ? {} : { key: useKey });
+      const res = await harness.api(
+        'POST',
+        '/api/webhooks',
+        { url, events },
+        useKey === undefined ? {} : { key: useKey },
+      );
       if (res.status !== 201) throw new Error(`create webhook: ${res.status} ${res.text}`);
       return res.body;
     },
     emit(event, data = {}, useKey) {
-      return harness.api('POST', '/api/events', { event, data: { ...sampleData(event), ...data } }, useKey === undefined ? {} : { key: useKey });
+      return harness.api(
+        'POST',
+        '/api/events',
+        { event, data: { ...sampleData(event), ...data } },
+        useKey === undefined ? {} : { key: useKey },
+      );
     },
     waitForAttempts(predicate, timeoutMs = 20_000) {
       return waiters.waitFor(predicate, timeoutMs);
@@ -96,5 +119,7 @@ export async function startHarness(options: Partial<DispatcherOptions> = {}): Pr
 }
 
 export function sampleData(event: string): Record<string, unknown> {
-  return isDeliverableEvent(event) ? (structuredClone(EVENT_CATALOG[event].sample.data) as unknown as Record<string, unknown>) : {};
+  return isDeliverableEvent(event)
+    ? (structuredClone(EVENT_CATALOG[event].sample.data) as unknown as Record<string, unknown>)
+    : {};
 }

@@ -7,7 +7,14 @@ import { tempDb } from './setup.js';
 function setup() {
   let clock = 1_000_000;
   const store = createStore({ path: tempDb(), now: () => clock });
-  const webhook = store.webhooks.insert({ id: 'wh_1', userId: 'u', url: 'http://127.0.0.1:1/', events: ['*'], description: null, secret: 'whsec_x' });
+  const webhook = store.webhooks.insert({
+    id: 'wh_1',
+    userId: 'u',
+    url: 'http://127.0.0.1:1/',
+    events: ['*'],
+    description: null,
+    secret: 'whsec_x',
+  });
   const accepted = store.transaction(() =>
     insertEvent(store, {
       userId: 'u',
@@ -23,8 +30,15 @@ describe('delivery queue and leases', () => {
   it('claims a due delivery once; an expired lease is reclaimed and a stale worker cannot finish it', () => {
     const { store, deliveryId, tick, now } = setup();
     const [claimed] = store.deliveries.claimDue(10, 'lease-a', now() + 1_000);
-    expect(claimed).toMatchObject({ id: deliveryId, attempt_count: 0, url: 'http://127.0.0.1:1/', event_type: 'trade.failed' });
-    expect(claimed!.body.toString()).toMatch(/^\{"event":"trade.failed","timestamp":"[^"]+","data":\{"tradeId":"t","userId":"u","reason":"r"\}\}$/);
+    expect(claimed).toMatchObject({
+      id: deliveryId,
+      attempt_count: 0,
+      url: 'http://127.0.0.1:1/',
+      event_type: 'trade.failed',
+    });
+    expect(claimed!.body.toString()).toMatch(
+      /^\{"event":"trade.failed","timestamp":"[^"]+","data":\{"tradeId":"t","userId":"u","reason":"r"\}\}$/,
+    );
     expect(store.deliveries.claimDue(10, 'lease-b', now() + 1_000)).toEqual([]); // leased: nobody else gets it
 
     tick(999);
@@ -34,7 +48,11 @@ describe('delivery queue and leases', () => {
     expect(store.deliveries.claimDue(10, 'lease-c', now() + 1_000).map((d) => d.id)).toEqual([deliveryId]);
     expect(store.deliveries.finish(deliveryId, 'lease-a', 'succeeded', 1)).toBe(false); // the old lease is gone
     expect(store.deliveries.finish(deliveryId, 'lease-c', 'succeeded', 1)).toBe(true);
-    expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')).toMatchObject({ status: 'succeeded', attempt_count: 1, next_attempt_at: null });
+    expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')).toMatchObject({
+      status: 'succeeded',
+      attempt_count: 1,
+      next_attempt_at: null,
+    });
     store.close();
   });
 
@@ -73,18 +91,30 @@ describe('delivery queue and leases', () => {
     expect(store.webhooks.disable('wh_1', 'consecutive_failures')).toBe(false);
     expect(store.webhooks.addFailure('wh_1')).toBeUndefined();
     store.webhooks.update('wh_1', { isActive: true });
-    expect(store.webhooks.getById('wh_1')).toMatchObject({ is_active: 1, disabled_reason: null, consecutive_failures: 0 });
+    expect(store.webhooks.getById('wh_1')).toMatchObject({
+      is_active: 1,
+      disabled_reason: null,
+      consecutive_failures: 0,
+    });
     store.close();
   });
 
   it("keeps each user's active webhooks for the accept path, and forgets them on every change and on a rollback", async () => {
     const { store } = setup();
-    const active = (): Array<{ id: string; events: readonly string[] }> => store.webhooks.activeForUser('u').map((w) => ({ ...w }));
+    const active = (): Array<{ id: string; events: readonly string[] }> =>
+      store.webhooks.activeForUser('u').map((w) => ({ ...w }));
     expect(active()).toEqual([{ id: 'wh_1', events: ['*'], url: 'http://127.0.0.1:1/', secret: 'whsec_x' }]);
     store.webhooks.setSecret('wh_1', 'whsec_rotated');
     store.webhooks.update('wh_1', { url: 'http://127.0.0.1:3/' });
     expect(active()).toEqual([{ id: 'wh_1', events: ['*'], url: 'http://127.0.0.1:3/', secret: 'whsec_rotated' }]);
-    store.webhooks.insert({ id: 'wh_2', userId: 'u', url: 'http://127.0.0.1:2/', events: ['trade.failed'], description: null, secret: 'whsec_y' });
+    store.webhooks.insert({
+      id: 'wh_2',
+      userId: 'u',
+      url: 'http://127.0.0.1:2/',
+      events: ['trade.failed'],
+      description: null,
+      secret: 'whsec_y',
+    });
     expect(active().map((w) => w.id)).toEqual(['wh_1', 'wh_2']);
     store.webhooks.update('wh_2', { events: ['alert.triggered'] });
     expect(active()[1]).toMatchObject({ id: 'wh_2', events: ['alert.triggered'] });

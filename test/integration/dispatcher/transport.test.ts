@@ -8,12 +8,21 @@ describe('what counts as a failed attempt (SPEC §4)', () => {
     const webhook = await h.createWebhook(receiver.url);
     await h.emit('alert.triggered');
     await h.waitForAttempts((all) => all.some((a) => a.outcome === 'succeeded'));
-    expect(h.attempts[0]).toMatchObject({ attempt: 1, statusCode: null, error: 'timed out after 200 ms', outcome: 'retrying' });
+    expect(h.attempts[0]).toMatchObject({
+      attempt: 1,
+      statusCode: null,
+      error: 'timed out after 200 ms',
+      outcome: 'retrying',
+    });
     expect(h.attempts[0]!.durationMs).toBeGreaterThanOrEqual(190);
     expect(h.attempts[1]).toMatchObject({ attempt: 2, statusCode: 200, outcome: 'succeeded' });
     const [delivery] = (await h.api('GET', `/api/webhooks/${webhook.id}/deliveries`)).body.data;
     expect(delivery.status).toBe('succeeded');
-    expect(delivery.attempts[0]).toMatchObject({ statusCode: null, error: 'timed out after 200 ms', responseBody: null });
+    expect(delivery.attempts[0]).toMatchObject({
+      statusCode: null,
+      error: 'timed out after 200 ms',
+      responseBody: null,
+    });
   });
 
   it('fails on a 3xx without following it', async () => {
@@ -42,7 +51,10 @@ describe('what counts as a failed attempt (SPEC §4)', () => {
     await h.createWebhook(gone.url, ['trade.failed']);
     await h.emit('trade.failed');
     await h.waitForAttempts((all) => all.some((a) => a.event === 'trade.failed'));
-    expect(h.attempts.find((a) => a.event === 'trade.failed')).toMatchObject({ statusCode: null, error: 'connection refused' });
+    expect(h.attempts.find((a) => a.event === 'trade.failed')).toMatchObject({
+      statusCode: null,
+      error: 'connection refused',
+    });
   });
 
   it('fails on 4xx and keeps only the first 4 KiB of an answer', async () => {
@@ -83,7 +95,8 @@ describe('rate window (SPEC §4: 100 attempts per webhook per 60 s)', () => {
     expect(starts[99]! - starts[0]!).toBeLessThan(windowMs);
     expect(starts[100]! - starts[0]!).toBeGreaterThanOrEqual(windowMs);
     // Never more than 100 in any window.
-    for (let i = 0; i + 100 < starts.length; i++) expect(starts[i + 100]! - starts[i]!).toBeGreaterThanOrEqual(windowMs);
+    for (let i = 0; i + 100 < starts.length; i++)
+      expect(starts[i + 100]! - starts[i]!).toBeGreaterThanOrEqual(windowMs);
 
     const stats = (await h.api('GET', `/api/webhooks/${webhook.id}`)).body.stats;
     expect(stats).toMatchObject({ deliveries: 150, succeeded: 150, failed: 0 });

@@ -24,18 +24,30 @@ export async function deliver(
 ): Promise<Answer> {
   const body = options.body ?? bodyOf(options.event);
   const signed = options.secret === undefined ? {} : generateTestHeaders({ payload: body, secret: options.secret });
-  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signed, ...options.headers } });
+  const response = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...signed, ...options.headers },
+  });
   return { status: response.status, body: await response.text(), headers: response.headers };
 }
 
 /** POSTs with node:http, which lets a test send headers fetch refuses (keep-alive, proxy-*). */
-export function deliverRaw(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+export function deliverRaw(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_CATALOG } from '../../../src/core/events.js';
-import { createExpectations, matchesPattern, parseExpectation, parseTarget, routeFor, summarize, type ListenerEvent } from '../../../src/listener/index.js';
+import {
+  createExpectations,
+  matchesPattern,
+  parseExpectation,
+  parseTarget,
+  routeFor,
+  summarize,
+  type ListenerEvent,
+} from '../../../src/listener/index.js';
 
 describe('parseTarget', () => {
   it.each([
@@ -38,8 +46,14 @@ describe('matchesPattern and routeFor', () => {
 
   it('keeps the order given; targets without a pattern take everything, even an event with no type', () => {
     const targets = ['alert.*=localhost:1/a', 'localhost:2', 'trade.*=localhost:3/t'].map(parseTarget);
-    expect(routeFor(targets, 'trade.completed').map((t) => t.url)).toEqual(['http://localhost:2/', 'http://localhost:3/t']);
-    expect(routeFor(targets, 'alert.triggered').map((t) => t.url)).toEqual(['http://localhost:1/a', 'http://localhost:2/']);
+    expect(routeFor(targets, 'trade.completed').map((t) => t.url)).toEqual([
+      'http://localhost:2/',
+      'http://localhost:3/t',
+    ]);
+    expect(routeFor(targets, 'alert.triggered').map((t) => t.url)).toEqual([
+      'http://localhost:1/a',
+      'http://localhost:2/',
+    ]);
     expect(routeFor(targets, undefined).map((t) => t.url)).toEqual(['http://localhost:2/']);
   });
 });
@@ -58,7 +72,11 @@ describe('expectations', () => {
     expect(() => parseExpectation(spec)).toThrow();
   });
 
-  const event = (type: string, deliveryId: string, reason: ListenerEvent['verdict']['reason'] = 'verified'): ListenerEvent => ({
+  const event = (
+    type: string,
+    deliveryId: string,
+    reason: ListenerEvent['verdict']['reason'] = 'verified',
+  ): ListenerEvent => ({
     type: 'event',
     receivedAt: '',
     method: 'POST',

@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateTestHeaders, sign } from '../../../src/core/signature.js';
-import { createListener, type Listener, type ListenerEvent, type ListenerOptions } from '../../../src/listener/index.js';
+import {
+  createListener,
+  type Listener,
+  type ListenerEvent,
+  type ListenerOptions,
+} from '../../../src/listener/index.js';
 import { app, bodyOf, cleanup, deliver, deliverRaw, SECRET } from './deliver.js';
 
 async function listen(options: ListenerOptions = {}): Promise<Listener & { events: ListenerEvent[] }> {
@@ -21,7 +26,8 @@ describe('forwarding', () => {
     const target = await app();
     const listener = await listen({ forward: [target.url] });
     // Spaces and a number format JSON.parse/stringify would change: any re-serialization breaks the signature.
-    const body = '{"event": "trade.completed", "timestamp":"2025-12-02T12:00:00Z","data":{"tradeId":"tx_1","userId":"u","trackId":"track_1","type":"SELL","amount":3,"price":1.50,"totalValue":4.50,"txHash":"0x1"}}';
+    const body =
+      '{"event": "trade.completed", "timestamp":"2025-12-02T12:00:00Z","data":{"tradeId":"tx_1","userId":"u","trackId":"track_1","type":"SELL","amount":3,"price":1.50,"totalValue":4.50,"txHash":"0x1"}}';
     const answer = await deliverRaw(listener.url, body, {
       ...generateTestHeaders({ payload: body, secret: SECRET }),
       'x-custom': 'kept',
@@ -42,9 +48,15 @@ describe('forwarding', () => {
     expect(got?.headers['proxy-authorization']).toBeUndefined();
     expect(got?.headers['x-private']).toBeUndefined();
     expect(got?.headers.host).toBe(`127.0.0.1:${target.port}`);
-    expect(listener.events[0]).toMatchObject({ event: 'trade.completed', verdict: { ok: true, label: 'verified' }, status: 200 });
+    expect(listener.events[0]).toMatchObject({
+      event: 'trade.completed',
+      verdict: { ok: true, label: 'verified' },
+      status: 200,
+    });
     expect(listener.events[0]?.summary).toBe('SELL 3 × track_1 @ 1.50 = 4.50');
-    expect(listener.events[0]?.forwards).toEqual([expect.objectContaining({ url: target.url, status: 200, answered: true })]);
+    expect(listener.events[0]?.forwards).toEqual([
+      expect.objectContaining({ url: target.url, status: 200, answered: true }),
+    ]);
   });
 
   it("hands the app's status and body back, so the sender's retries see the app's real answer", async () => {
@@ -132,7 +144,9 @@ describe('forwarding', () => {
   it('forwards and answers 200 concurrent deliveries', async () => {
     const target = await app();
     const listener = await listen({ forward: [target.url] });
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => deliver(listener.url, { secret: SECRET, headers: { 'x-n': String(i) } })));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => deliver(listener.url, { secret: SECRET, headers: { 'x-n': String(i) } })),
+    );
     expect(answers.filter((a) => a.status === 200)).toHaveLength(200);
     await target.waitFor(200);
     expect(new Set(target.received.map((d) => d.headers['x-n'])).size).toBe(200);
@@ -147,25 +161,39 @@ describe('verdicts', () => {
   const good = generateTestHeaders({ payload: body, secret: SECRET });
   const cases: Array<[string, { headers: Record<string, string>; secrets?: string[] }, string]> = [
     ['a good signature', { headers: good }, 'verified'],
-    ['a signature of another secret', { headers: generateTestHeaders({ payload: body, secret: 'whsec_other' }) }, 'bad signature'],
+    [
+      'a signature of another secret',
+      { headers: generateTestHeaders({ payload: body, secret: 'whsec_other' }) },
+      'bad signature',
+    ],
     ['a tampered X-V2K-Signature', { headers: { ...good, 'x-v2k-signature': 'ab'.repeat(32) } }, 'bad signature'],
     ['no signature headers', { headers: { 'x-v2k-event': 'trade.completed' } }, 'no signature'],
     ['no secret configured', { headers: good, secrets: [] }, 'no secret'],
-    ['an old timestamp', { headers: generateTestHeaders({ payload: body, secret: SECRET, timestamp: now - 3600 }) }, 'stale timestamp'],
+    [
+      'an old timestamp',
+      { headers: generateTestHeaders({ payload: body, secret: SECRET, timestamp: now - 3600 }) },
+      'stale timestamp',
+    ],
     ['rotation: the second secret matches', { headers: good, secrets: ['whsec_old', SECRET] }, 'verified'],
   ];
 
-  it.each(cases.map(([name, given, label]) => [`${name} → ${label}`, given, label] as const))('%s', async (_name, given, label) => {
-    const listener = await listen({ secrets: given.secrets ?? [SECRET] });
-    const answer = await deliver(listener.url, { body, headers: given.headers });
-    expect(answer.status).toBe(200);
-    expect(listener.events[0]?.verdict.label).toBe(label);
-  });
+  it.each(cases.map(([name, given, label]) => [`${name} → ${label}`, given, label] as const))(
+    '%s',
+    async (_name, given, label) => {
+      const listener = await listen({ secrets: given.secrets ?? [SECRET] });
+      const answer = await deliver(listener.url, { body, headers: given.headers });
+      expect(answer.status).toBe(200);
+      expect(listener.events[0]?.verdict.label).toBe(label);
+    },
+  );
 
   it('with rejectInvalid, answers 401 for a bad signature and forwards nothing', async () => {
     const target = await app();
     const listener = await listen({ forward: [target.url], rejectInvalid: true });
-    const bad = await deliver(listener.url, { body, headers: generateTestHeaders({ payload: body, secret: 'whsec_other' }) });
+    const bad = await deliver(listener.url, {
+      body,
+      headers: generateTestHeaders({ payload: body, secret: 'whsec_other' }),
+    });
     expect(bad.status).toBe(401);
     expect(JSON.parse(bad.body)).toMatchObject({ error: { code: 'bad_signature' } });
     const unsigned = await deliver(listener.url, { body });
@@ -184,7 +212,10 @@ describe('verdicts', () => {
   it('without rejectInvalid, forwards a bad signature anyway and lets the app refuse it', async () => {
     const target = await app();
     const listener = await listen({ forward: [target.url] });
-    const answer = await deliver(listener.url, { body, headers: generateTestHeaders({ payload: body, secret: 'whsec_other' }) });
+    const answer = await deliver(listener.url, {
+      body,
+      headers: generateTestHeaders({ payload: body, secret: 'whsec_other' }),
+    });
     expect(answer.status).toBe(401);
     expect(answer.body).toBe('bad signature');
     expect(listener.events[0]?.verdict.label).toBe('bad signature');
@@ -228,7 +259,11 @@ describe('limits and odd requests', () => {
       if (broken) throw new Error('the clock is broken');
       return Date.now();
     };
-    const listener = await listen({ forward: [target.url], now: clock, logger: { info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) } });
+    const listener = await listen({
+      forward: [target.url],
+      now: clock,
+      logger: { info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) },
+    });
     const failed = await deliver(listener.url, { secret: SECRET });
     expect(failed.status).toBe(500);
     expect(JSON.parse(failed.body)).toMatchObject({ error: { code: 'listener_error' } });
@@ -246,7 +281,9 @@ describe('shutdown', () => {
     const listener = await createListener({ port: 0, forward: [target.url], forwardTimeoutMs: 200 });
     const socket = connect(listener.port, '127.0.0.1');
     await once(socket, 'connect');
-    socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"event":');
+    socket.write(
+      'POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"event":',
+    );
     const inFlight = deliver(listener.url, { secret: SECRET });
     await target.waitFor(1);
     const socketClosed = once(socket, 'close');
@@ -265,14 +302,24 @@ describe('recording', () => {
     await deliver(listener.url, { body, secret: SECRET });
     await deliver(listener.url, { body, secret: 'whsec_other' });
     await listener.close();
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ body, encoding: 'utf8', method: 'POST', verdict: { ok: true, reason: 'verified' } });
+    expect(lines[0]).toMatchObject({
+      body,
+      encoding: 'utf8',
+      method: 'POST',
+      verdict: { ok: true, reason: 'verified' },
+    });
     expect(lines[0].headers['x-v2k-signature']).toBe(sign(body, SECRET));
     expect(lines[1].verdict).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
   it('refuses a record file it cannot open, at start', async () => {
-    await expect(createListener({ port: 0, record: '/nonexistent-dir/x.jsonl' })).rejects.toThrow(/Cannot open the record file/);
+    await expect(createListener({ port: 0, record: '/nonexistent-dir/x.jsonl' })).rejects.toThrow(
+      /Cannot open the record file/,
+    );
   });
 });

@@ -34,7 +34,10 @@ export function deliveryRoutes(app: DispatcherContext): Route[] {
       handler(req) {
         const { status, limit } = validateListQuery(req.query);
         const webhook = ownWebhook(app, req);
-        return { status: 200, json: { data: withAttempts(store, store.deliveries.listForWebhook(webhook.id, status, limit)) } };
+        return {
+          status: 200,
+          json: { data: withAttempts(store, store.deliveries.listForWebhook(webhook.id, status, limit)) },
+        };
       },
     },
     {

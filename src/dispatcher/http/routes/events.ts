@@ -25,7 +25,10 @@ export function eventRoutes(app: DispatcherContext): Route[] {
         // The key's user owns the event (SPEC §3): whatever userId was sent is replaced.
         const filled = { ...data, userId: req.user };
         const check = validateEventData(event, filled);
-        if (!check.ok) throw validationFailed(`${listProblems(check.problems.map((p) => p.message))}. See \`v2k-webhooks events ${event}\` for a sample.`);
+        if (!check.ok)
+          throw validationFailed(
+            `${listProblems(check.problems.map((p) => p.message))}. See \`v2k-webhooks events ${event}\` for a sample.`,
+          );
         const hash = key === undefined ? '' : createHash('sha256').update(req.rawBody).digest('hex');
         const type = event as DeliverableEvent;
         let body: Buffer;
@@ -52,16 +55,32 @@ export function eventRoutes(app: DispatcherContext): Route[] {
                     `Idempotency-Key ${JSON.stringify(key)} was already used with another body. Use a new key for a new event.`,
                   );
                 }
-                return { status: earlier.status, json: JSON.parse(earlier.response) as EmitEventAnswer, replayed: true };
+                return {
+                  status: earlier.status,
+                  json: JSON.parse(earlier.response) as EmitEventAnswer,
+                  replayed: true,
+                };
               }
             }
-            const targets = store.webhooks.activeForUser(req.user).filter((webhook) => subscribes(webhook.events, type));
+            const targets = store.webhooks
+              .activeForUser(req.user)
+              .filter((webhook) => subscribes(webhook.events, type));
             reservation = app.handoff.reserve(targets.length);
-            const accepted = insertEvent(store, { userId: req.user, type, body, webhookIds: targets.map((webhook) => webhook.id), lease: reservation });
-            if (reservation) handed = targets.map((webhook, i) => claimedDelivery(webhook, accepted.deliveryIds[i] as string, accepted.eventId, type, body));
+            const accepted = insertEvent(store, {
+              userId: req.user,
+              type,
+              body,
+              webhookIds: targets.map((webhook) => webhook.id),
+              lease: reservation,
+            });
+            if (reservation)
+              handed = targets.map((webhook, i) =>
+                claimedDelivery(webhook, accepted.deliveryIds[i] as string, accepted.eventId, type, body),
+              );
             else queued = targets.length > 0;
             const json: EmitEventAnswer = { id: accepted.eventId, deliveries: accepted.deliveryIds.length };
-            if (key !== undefined) store.idempotency.save({ userId: req.user, key, hash, status: 202, response: JSON.stringify(json) });
+            if (key !== undefined)
+              store.idempotency.save({ userId: req.user, key, hash, status: 202, response: JSON.stringify(json) });
             return { status: 202, json, replayed: false };
           });
         } catch (error) {
@@ -77,8 +96,23 @@ export function eventRoutes(app: DispatcherContext): Route[] {
 }
 
 /** What the worker needs to send a delivery it takes from the accept path, as a claim would have read it. */
-function claimedDelivery(webhook: ActiveWebhook, id: string, eventId: string, type: DeliverableEvent, body: Buffer): ClaimedDelivery {
-  return { id, webhook_id: webhook.id, event_id: eventId, event_type: type, attempt_count: 0, url: webhook.url, secret: webhook.secret, body };
+function claimedDelivery(
+  webhook: ActiveWebhook,
+  id: string,
+  eventId: string,
+  type: DeliverableEvent,
+  body: Buffer,
+): ClaimedDelivery {
+  return {
+    id,
+    webhook_id: webhook.id,
+    event_id: eventId,
+    event_type: type,
+    attempt_count: 0,
+    url: webhook.url,
+    secret: webhook.secret,
+    body,
+  };
 }
 
 /** Problems listed in one answer (validation itself stops at MAX_FIELD_PROBLEMS). */
@@ -92,7 +126,9 @@ function listProblems(messages: readonly string[]): string {
 function readIdempotencyKey(header: string | string[] | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (Array.isArray(header) || header.trim() === '' || header.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw validationFailed(`Idempotency-Key must be one non-empty value of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
+    throw validationFailed(
+      `Idempotency-Key must be one non-empty value of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`,
+    );
   }
   return header;
 }
