@@ -41,7 +41,7 @@ export async function spawnJson(
   }>();
   let first: ((line: Record<string, unknown>) => void) | undefined;
   const readyLine = new Promise<Record<string, unknown>>((resolve) => (first = resolve));
-  createInterface({ input: child.stdout! }).on('line', (text) => {
+  createInterface({ input: child.stdout }).on('line', (text) => {
     let line: Record<string, unknown>;
     try {
       line = JSON.parse(text) as Record<string, unknown>;

@@ -78,7 +78,7 @@ function wrap(text: string, width: number): string {
       out.push('');
       continue;
     }
-    let current = words[0] as string;
+    let current = words[0];
     for (const word of words.slice(1)) {
       if (current.length + word.length <= width) {
         current += word;

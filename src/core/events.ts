@@ -284,5 +284,5 @@ function checkKind(value: unknown, kind: FieldKind, path: string, problems: Fiel
 /** A fresh envelope for `type`: a copy of the sample's data, stamped now. */
 export function sampleEnvelope<E extends DeliverableEvent>(type: E, now: Date = new Date()): WebhookEnvelope<E> {
   const sample = EVENT_CATALOG[type].sample;
-  return { event: type, timestamp: now.toISOString(), data: structuredClone(sample.data) } as WebhookEnvelope<E>;
+  return { event: type, timestamp: now.toISOString(), data: structuredClone(sample.data) };
 }

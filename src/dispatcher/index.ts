@@ -71,7 +71,11 @@ const DEFAULT_CONCURRENCY = 64;
 export async function createDispatcher(options: DispatcherOptions): Promise<Dispatcher> {
   const settings = checkOptions(options);
   const now = options.now ?? Date.now;
-  const warn = options.logger?.warn ?? ((message: string) => process.emitWarning(message, 'V2kDispatcherWarning'));
+  const { logger } = options;
+  // Called on the logger, so a logger that is a class instance keeps its `this`.
+  const warn = logger?.warn
+    ? (message: string) => logger.warn?.(message)
+    : (message: string) => process.emitWarning(message, 'V2kDispatcherWarning');
   const onError = (error: unknown): void =>
     warn(error instanceof Error ? (error.stack ?? error.message) : String(error));
   const store = createStore({ path: options.dbPath, now });

@@ -48,7 +48,7 @@ export function createSender({
 
   return {
     send({ url, headers, body }) {
-      if (signal.aborted) return Promise.reject(signal.reason);
+      if (signal.aborted) return Promise.reject(signal.reason as Error);
       let parts: { origin: string; path: string };
       try {
         parts = target(url);

@@ -42,8 +42,8 @@ export interface WorkerOptions {
   timeScale: number;
   rateLimit: number;
   concurrency: number;
-  onAttempt(info: AttemptInfo): void;
-  onError(error: unknown): void;
+  onAttempt: (info: AttemptInfo) => void;
+  onError: (error: unknown) => void;
 }
 
 /** Longest sleep between two looks at the queue, whatever the clock says. */

@@ -28,5 +28,5 @@ export function cli(
     ...options,
     env: { ...inherited, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), NO_COLOR: '1', ...options.env },
     extendEnv: false,
-  }) as Promise<Result>;
+  });
 }

@@ -68,7 +68,7 @@ export async function startDispatcher(options: StartDispatcherOptions = {}): Pro
       () => reject(new Error(`dispatcher did not print its ready line within 20 s. stderr:\n${stderr}`)),
       20_000,
     );
-    const rl = createInterface({ input: child.stdout! });
+    const rl = createInterface({ input: child.stdout });
     let first = true;
     rl.on('line', (line) => {
       let parsed: Record<string, unknown>;

@@ -304,8 +304,8 @@ describe('secrets', () => {
             resolve(match[1] as string);
           }
         };
-        createInterface({ input: child.stdout! }).on('line', seen);
-        createInterface({ input: child.stderr! }).on('line', seen);
+        createInterface({ input: child.stdout }).on('line', seen);
+        createInterface({ input: child.stderr }).on('line', seen);
       });
       const receiver = await startReceiver({ status: 500 });
       try {

@@ -113,7 +113,7 @@ describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC ย
           accepted: outcomes.size - before.accepted,
           received: receiver.records.length - before.received,
         });
-        const victim = current as RunningDispatcher;
+        const victim = current;
         current = undefined;
         victim.kill();
         const result = await victim.process;
@@ -137,7 +137,7 @@ describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC ย
       // out ten times in a row disable it, as SPEC ยง4 says) rather than only "0 > 0".
       if (perRound.some((round) => round.received === 0)) {
         const webhooks = await (
-          await fetch(`${(current as RunningDispatcher).url}/api/webhooks`, {
+          await fetch(`${current.url}/api/webhooks`, {
             headers: { authorization: `Bearer ${KEY}` },
           })
         ).json();

@@ -13,9 +13,9 @@ describe('update: editEvents(current, add, remove)', () => {
     [['trade.completed'], ['trade.completed'], [], ['trade.completed']],
     [['trade.completed', 'trade.failed'], [], ['trade.completed'], ['trade.failed']],
     [['*'], ['trade.failed'], [], ['*']],
-    [['*'], [], ['trade.failed'], ALL_BUT('trade.failed') as EventSubscription[]],
+    [['*'], [], ['trade.failed'], ALL_BUT('trade.failed')],
     [['trade.completed'], ['*'], [], ['*']],
-    [['trade.completed'], ['*'], ['alert.triggered'], ALL_BUT('alert.triggered') as EventSubscription[]],
+    [['trade.completed'], ['*'], ['alert.triggered'], ALL_BUT('alert.triggered')],
     [['trade.completed'], ['trade.failed'], ['trade.completed'], ['trade.failed']],
     [['trade.completed'], [], ['user.kyc.approved'], ['trade.completed']],
   ])('%j + %j − %j → %j', (current, add, remove, expected) => {

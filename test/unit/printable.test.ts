@@ -46,6 +46,7 @@ describe('terminal output never carries escape sequences from data', () => {
       status: 200,
     } as ListenerEvent;
     const lines = renderEvent(event, PLAIN).join('\n');
+    // eslint-disable-next-line no-control-regex -- the point is to find control characters
     expect(lines).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(lines).toContain('\\x1b]0;owned\\x07');
   });
@@ -62,6 +63,7 @@ describe('terminal output never carries escape sequences from data', () => {
       updatedAt: '2026-01-01T00:00:00.000Z',
     };
     const view = renderWebhook(hook, new Chalk({ level: 0 }));
+    // eslint-disable-next-line no-control-regex -- the point is to find control characters
     expect(view).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(view).toContain('mine\\x1b[2J');
     expect(snippet('ok\u001b]0;owned\u0007')).toBe('ok\\x1b]0;owned\\x07');

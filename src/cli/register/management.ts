@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { CommandModule, Lazy } from '../main.js';
+import type { Lazy } from '../main.js';
 import { collect, parseDuration, parseInteger } from './parsers.js';
 
 /** The management commands of SPEC §5 over the REST API of SPEC §3 (issue 4). */
@@ -21,7 +21,7 @@ export function registerManagement(program: Command, lazy: Lazy): void {
 
   const config = program.command('config').description('show and change the saved profiles');
   const configAction = (name: 'get' | 'set' | 'list' | 'path', positional: string[] = []) =>
-    lazy(() => import('../commands/config.js').then((m) => ({ run: m[name] }) as CommandModule), positional);
+    lazy(() => import('../commands/config.js').then((m) => ({ run: m[name] })), positional);
   config
     .command('get')
     .argument('<key>', 'api-url or api-key (keys are shown masked)')

@@ -9,8 +9,8 @@ export interface ApiServerOptions {
   /** A client must have sent its whole request (headers and body) within this; else 408 and the connection is closed. */
   requestTimeoutMs: number;
   /** The user a Bearer key belongs to, or undefined. */
-  authenticate(key: string): string | undefined;
-  onError(error: unknown): void;
+  authenticate: (key: string) => string | undefined;
+  onError: (error: unknown) => void;
 }
 
 /** node:http around the route table: body cap, Bearer auth, JSON answers, and no request can crash it. */

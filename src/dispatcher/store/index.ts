@@ -82,7 +82,7 @@ export function createStore({ path, now }: StoreOptions) {
     /** Runs `fn` in the next group commit; resolves with its result once that is committed. Never call the network inside. */
     commitSoon<T>(fn: () => T): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+        pending.push({ fn, resolve: resolve, reject });
         if (pending.length === 1) setImmediate(flush);
       });
     },

@@ -94,11 +94,18 @@ export function webhookQueries(db: Db, now: () => number) {
       forget();
       const sets: string[] = ['updated_at = @now'];
       const params: Record<string, unknown> = { id, now: now() };
-      if (changes.url !== undefined) (sets.push('url = @url'), (params.url = changes.url));
-      if (changes.events !== undefined)
-        (sets.push('events = @events'), (params.events = JSON.stringify(changes.events)));
-      if (changes.description !== undefined)
-        (sets.push('description = @description'), (params.description = changes.description));
+      if (changes.url !== undefined) {
+        sets.push('url = @url');
+        params.url = changes.url;
+      }
+      if (changes.events !== undefined) {
+        sets.push('events = @events');
+        params.events = JSON.stringify(changes.events);
+      }
+      if (changes.description !== undefined) {
+        sets.push('description = @description');
+        params.description = changes.description;
+      }
       if (changes.isActive === true) sets.push('is_active = 1', 'disabled_reason = NULL', 'consecutive_failures = 0');
       if (changes.isActive === false) sets.push('is_active = 0', 'disabled_reason = NULL');
       db.prepare(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = @id`).run(params);

@@ -52,7 +52,7 @@ export async function startListen(
   const result = child.then((r) => ({ exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
   const first = await Promise.race([readyPromise, result]);
   if (!('type' in first))
-    throw new Error(`listen exited before it was ready (exit ${first.exitCode}):\n${first.stderr}`);
+    throw new Error(`listen exited before it was ready (exit ${String(first.exitCode)}):\n${String(first.stderr)}`);
 
   return {
     url: first.url as string,

@@ -585,8 +585,8 @@ describe('malformed requests: a 4xx with the error body, and the server keeps se
     const { port } = new URL(h.dispatcher.url);
     const { connect } = await import('node:net');
     const event = JSON.stringify({ event: 'trade.failed', data: sampleData('trade.failed') });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any JSON answer, asserted on below
     const raw = (path: string, headers: Array<[string, string]>, body = ''): Promise<{ status: number; body: any }> =>
-      // eslint-disable-line @typescript-eslint/no-explicit-any
       new Promise((resolve, reject) => {
         const lines = [
           `POST ${path} HTTP/1.1`,

@@ -234,7 +234,7 @@ describe('limits and odd requests', () => {
         controller.close();
       },
     });
-    const chunked = await fetch(listener.url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await fetch(listener.url, { method: 'POST', body: stream, duplex: 'half' });
     expect(chunked.status).toBe(413);
     const exactly = Buffer.concat([Buffer.from('"'), Buffer.alloc(1024 * 1024 - 2, 0x61), Buffer.from('"')]);
     expect((await deliver(listener.url, { body: exactly, secret: SECRET })).status).toBe(200);
