@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { toJsonLine } from '../core/json-line.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -66,14 +67,14 @@ export function createOutput(options: OutputOptions): Output {
     stdout,
     stderr,
     result(data, human) {
-      if (options.json) write(`${JSON.stringify(data, null, 2)}\n`);
+      if (options.json) write(`${toJsonLine(data, 2)}\n`);
       else {
         const text = human();
         if (text.length > 0) write(text.endsWith('\n') ? text : `${text}\n`);
       }
     },
     jsonLine(data) {
-      write(`${JSON.stringify(data)}\n`);
+      write(`${toJsonLine(data)}\n`);
     },
     line(text) {
       if (!options.json) write(`${text}\n`);

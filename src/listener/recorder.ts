@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { toJsonLine } from '../core/json-line.js';
 import type { Verdict } from './types.js';
 
 /** One line of a `--record` file: a delivery as it arrived, enough to replay it byte for byte. */
@@ -34,7 +35,7 @@ export async function createRecorder(file: string, onError: (error: Error) => vo
   stream.on('error', onError);
   return {
     append(entry) {
-      stream.write(`${JSON.stringify(entry)}\n`);
+      stream.write(`${toJsonLine(entry)}\n`);
     },
     async close() {
       if (stream.destroyed) return;

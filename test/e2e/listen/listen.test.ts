@@ -134,6 +134,26 @@ describe('listen (the built CLI)', () => {
     );
   });
 
+  it('keeps one JSON object per line when a payload carries U+2028 or U+2029 (Node 24 readline splits there)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'v2k-sep-')), 'rec.jsonl');
+    const running = await listen(['--secret', SECRET, '--record', file]);
+    const note = 'line\u2028separator and paragraph\u2029separator';
+    const body = JSON.stringify({ event: 'alert.triggered', timestamp: new Date().toISOString(), data: { note } });
+    expect(body).toContain('\u2028'); // JSON.stringify leaves the separators raw: the case to handle
+    expect((await deliver(running.url, { secret: SECRET, body })).status).toBe(200);
+    await running.waitForEvents(1);
+    const { stdout } = await running.stop('SIGTERM');
+    const recorded = readFileSync(file, 'utf8');
+    for (const text of [stdout, recorded]) {
+      expect(text).not.toMatch(/[\u2028\u2029]/);
+      // What a reader that also ends lines at U+2028/U+2029 sees: whole objects only.
+      const lines = text.split(/\r?\n|\u2028|\u2029/).filter((line) => line.length > 0);
+      for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    }
+    const record = JSON.parse(recorded.trim()) as { body: string };
+    expect(record.body).toBe(body); // escaped in the line, byte-identical once parsed
+  });
+
   it('records deliveries, and replay re-sends them re-signed into a fresh app; a refusing app makes replay exit 1', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'v2k-rec-')), 'rec.jsonl');
     const running = await listen(['--secret', SECRET, '--record', file]);
