@@ -17,7 +17,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  sourcemap: true,
+  sourcemap: false, // maps would point at src/, which the package does not ship
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',

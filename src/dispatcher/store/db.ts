@@ -1,8 +1,14 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import { V2kError } from '../../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
-export type Db = Database.Database;
+export type Db = BetterSqlite3.Database;
+
+// The native module loads on the first open, not when the package root is imported: a
+// receiver that only verifies signatures never needs SQLite (issue 13).
+const require = createRequire(import.meta.url);
+let Database: typeof BetterSqlite3 | undefined;
 
 /**
  * Opens (or creates) the dispatcher's SQLite file: WAL so the API reads while the worker
@@ -13,6 +19,7 @@ export type Db = Database.Database;
  * database. That is what lets a start treat every lease it finds as left by a dead run.
  */
 export function openDatabase(path: string): Db {
+  Database ??= require('better-sqlite3') as typeof BetterSqlite3;
   const db = new Database(path);
   try {
     db.pragma('busy_timeout = 0');
