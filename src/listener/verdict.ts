@@ -7,6 +7,8 @@ const LABELS = {
   no_signature: 'no signature',
   no_secret: 'no secret',
   stale_timestamp: 'stale timestamp',
+  invalid_secret: 'invalid secret',
+  invalid_tolerance: 'invalid tolerance',
 } as const;
 
 export interface CheckOptions {
