@@ -45,7 +45,7 @@ export interface TestHeadersOptions {
   timestamp?: number;
   /** Delivery id; default a fresh `dlv_…`. */
   deliveryId?: string;
-  /** Event id; default a fresh `evt_…`. */
+  /** Event id, also sent as `webhook-id`; default a fresh `evt_…`. */
   eventId?: string;
   /** Event type; default read from the payload's `event` field, else `test`. */
   event?: string;
@@ -55,7 +55,11 @@ export interface TestHeadersOptions {
 
 export type DeliveryHeaderOptions = Required<TestHeadersOptions>;
 
-/** Every header of one delivery attempt (SPEC §2), signed with both schemes: what the dispatcher sends. */
+/**
+ * Every header of one delivery attempt (SPEC §2), signed with both schemes: what the dispatcher
+ * sends. `webhook-id` is the event id, so it stays the same across retries and redeliveries (a
+ * Standard Webhooks receiver dedupes on it); `X-V2K-Delivery` names this one delivery.
+ */
 export function deliveryHeaders(o: DeliveryHeaderOptions): Record<string, string> {
   const keys = secretKeys(o.secret);
   return {
@@ -66,9 +70,9 @@ export function deliveryHeaders(o: DeliveryHeaderOptions): Record<string, string
     [HEADER.delivery]: o.deliveryId,
     [HEADER.eventId]: o.eventId,
     [HEADER.attempt]: String(o.attempt),
-    [HEADER.webhookId]: o.deliveryId,
+    [HEADER.webhookId]: o.eventId,
     [HEADER.webhookTimestamp]: String(o.timestamp),
-    [HEADER.webhookSignature]: `v1,${standardMac(keys.standard, o.deliveryId, o.timestamp, o.payload)}`,
+    [HEADER.webhookSignature]: `v1,${standardMac(keys.standard, o.eventId, o.timestamp, o.payload)}`,
   };
 }
 

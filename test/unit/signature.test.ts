@@ -439,6 +439,31 @@ describe('webhook-signature lists, read as Standard Webhooks does', () => {
   });
 });
 
+describe('webhook-id is the event id (SPEC §2, issue 14)', () => {
+  it('generateTestHeaders sends the event id as webhook-id and signs over it', () => {
+    const secret = generateSecret();
+    const headers = generateTestHeaders({
+      payload: GUIDE_BODY,
+      secret,
+      eventId: 'evt_same',
+      deliveryId: 'dlv_one',
+      timestamp: NOW_S,
+    });
+    expect(headers['webhook-id']).toBe('evt_same');
+    expect(headers['x-v2k-event-id']).toBe('evt_same');
+    expect(headers['x-v2k-delivery']).toBe('dlv_one');
+    const again = generateTestHeaders({
+      payload: GUIDE_BODY,
+      secret,
+      eventId: 'evt_same',
+      deliveryId: 'dlv_two',
+      timestamp: NOW_S,
+    });
+    expect(again['webhook-signature']).toBe(headers['webhook-signature']);
+    expect(verify({ payload: GUIDE_BODY, secret, headers: again, now }).ok).toBe(true);
+  });
+});
+
 describe('ids', () => {
   it('are unique and sort in the order they were made, even thousands within a millisecond', async () => {
     const { newId } = await import('../../src/core/ids.js');
