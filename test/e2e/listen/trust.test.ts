@@ -50,4 +50,26 @@ describe('listen (the built CLI) trusts only what is signed (issue 14)', () => {
       verdict: { ok: false, reason: 'header_mismatch' },
     });
   });
+
+  it('routes a signed 64 KB event type against a many-wildcard pattern without stalling', async () => {
+    const approvals = await app({ name: 'approvals' });
+    const running = await listen(['--forward', `*.*.*.approved=${approvals.url}`]);
+    // A type no pattern matches, built to make a backtracking matcher try every split of its dots.
+    // Sent without X-V2K-Event: a 64 KB header would not fit in Node's 16 KB of headers; the body carries it.
+    const signed = (payload: string) => {
+      const { 'x-v2k-event': _tooLong, ...headers } = generateTestHeaders({ payload, secret: SECRET, event: 'x' });
+      return headers;
+    };
+    const type = `${'a.'.repeat(32 * 1024)}x`;
+    const body = JSON.stringify({ event: type, timestamp: '2025-12-02T12:00:00Z', data: { n: 1 } });
+    expect((await deliver(running.url, { body, headers: signed(body) })).status).toBe(200);
+    const [event] = await running.waitForEvents(1);
+    expect(event).toMatchObject({ event: type, verdict: { reason: 'verified' }, forwards: [] });
+    expect(approvals.received).toHaveLength(0);
+
+    const approved = `${'a.'.repeat(32 * 1024)}approved`;
+    const okBody = JSON.stringify({ event: approved, timestamp: '2025-12-02T12:00:00Z', data: {} });
+    expect((await deliver(running.url, { body: okBody, headers: signed(okBody) })).status).toBe(200);
+    await approvals.waitFor(1);
+  });
 });
