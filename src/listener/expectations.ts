@@ -31,8 +31,9 @@ export function parseExpectation(spec: string): Expectation {
 }
 
 /**
- * Counts deliveries against expectations. A delivery counts when its signature verified, or when
- * no secret was given at all (nothing to check it with); retries of one delivery count once.
+ * Counts deliveries against expectations, by the type in the body (never X-V2K-Event). A delivery
+ * counts when its signature verified, or when no secret was given at all (nothing to check it
+ * with) — not when a header contradicts its body; retries of one delivery count once.
  */
 export function createExpectations(list: readonly Expectation[]) {
   const seen = list.map(() => 0);

@@ -1,5 +1,6 @@
 import { isSuccessStatus } from '../core/outcome.js';
 import { printable } from '../core/printable.js';
+import { clip } from './summary.js';
 import type { ForwardResult, ListenerEvent } from './types.js';
 
 /** The colours the human lines use; chalk fits, and a no-op painter gives plain text. */
@@ -33,7 +34,7 @@ export function renderEvent(e: ListenerEvent, paint: Painter = PLAIN): string[] 
   );
   const head = [
     paint.dim(time),
-    paint.bold(printable(e.event ?? '(no event type)')),
+    paint.bold(printable(clip(e.event ?? '(no event type)', 80))),
     ids && paint.dim(ids),
     `[${verdict}]`,
     printable(e.summary),

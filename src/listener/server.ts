@@ -9,7 +9,7 @@ import { createRecorder, encodeBody, type Recorder } from './recorder.js';
 import { summarize } from './summary.js';
 import { parseTarget, routeFor, TargetError, type Target } from './targets.js';
 import type { Listener, ListenerEvent, ListenerLogger, ListenerOptions } from './types.js';
-import { checkDelivery } from './verdict.js';
+import { createDeliveryChecker } from './verdict.js';
 
 import { MAX_BODY_BYTES } from '../core/limits.js';
 
@@ -30,7 +30,12 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
   const logger = options.logger ?? SILENT;
   const now = options.now ?? Date.now;
   const targets = parseTargets(options.forward ?? []);
-  const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
+  // Throws SecretError for a secret anyone could sign with, before anything is opened.
+  const checker = createDeliveryChecker({
+    secrets: options.secrets ?? [],
+    toleranceSeconds: options.toleranceSeconds,
+    now,
+  });
   const forwardTimeoutMs = options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS;
   if (!(forwardTimeoutMs > 0)) throw new UsageError('The forward timeout must be above 0.');
   const recorder = options.record === undefined ? undefined : await openRecorder(options.record, logger);
@@ -82,15 +87,7 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     if (body === 'aborted') return;
 
     const receivedAt = isoTime(now());
-    const verdict = checkDelivery({
-      body,
-      headers: req.headers,
-      secrets,
-      toleranceSeconds: options.toleranceSeconds,
-      now,
-    });
-    const payload = parseJson(body);
-    const event = header(req, HEADER.event) ?? stringField(payload, 'event');
+    const { verdict, event, payload } = checker.check(body, req.headers);
     recorder?.append({
       receivedAt,
       method: req.method,
@@ -160,7 +157,7 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     url: `http://${shownHost}:${port}/`,
     port,
     addSecret(secret) {
-      if (secret.length > 0 && !secrets.includes(secret)) secrets.push(secret);
+      checker.addSecret(secret);
     },
     close() {
       closing ??= (async () => {
@@ -312,17 +309,4 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function attemptOf(value: string | undefined): number | null {
   return value !== undefined && /^\d{1,3}$/.test(value) ? Number(value) : null;
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8')) as unknown;
-  } catch {
-    return undefined; // not JSON: shown without a summary, still forwarded untouched
-  }
-}
-
-function stringField(value: unknown, field: string): string | undefined {
-  const v = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
-  return typeof v === 'string' ? v : undefined;
 }

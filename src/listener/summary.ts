@@ -26,13 +26,21 @@ export function summarize(event: string | undefined, data: unknown): string {
       return `test event: ${text(d.message)}`;
     default: {
       const keys = Object.keys(d);
-      return keys.length === 0 ? '' : `fields: ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}`;
+      const shown = keys.slice(0, 6).map((k) => clip(k, 40));
+      return keys.length === 0 ? '' : `fields: ${shown.join(', ')}${keys.length > 6 ? ', …' : ''}`;
     }
   }
 }
 
+/** At most `max` characters of a sender's text (an event type or a field can be 64 KB), `…` marking a cut. */
+export function clip(value: string, max = 60): string {
+  if (value.length <= max) return value;
+  const code = value.charCodeAt(max - 2);
+  return `${value.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 2 : max - 1)}…`; // never half a surrogate pair
+}
+
 function text(value: unknown): string {
-  if (typeof value === 'string') return value.length > 60 ? `${value.slice(0, 59)}…` : value;
+  if (typeof value === 'string') return clip(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return '?';
 }

@@ -49,11 +49,29 @@ export function normalizeUrl(value: string, spec = value): string {
   return url.href;
 }
 
-/** Glob match on an event type: `*` matches any run of characters, dots included (`user.*` takes `user.kyc.approved`). */
+/**
+ * Glob match on an event type: `*` matches any run of characters, dots included (`user.*` takes
+ * `user.kyc.approved`). Linear in the event's length (issue 14: a regular expression built from
+ * the pattern backtracked for seconds on a long type): the text before the first `*` must start
+ * the event, the text after the last must end it, and each piece between is taken at its first
+ * place after the previous one — the leftmost choice never loses a match a later one would find.
+ */
 export function matchesPattern(pattern: string, event: string): boolean {
-  if (pattern === '*') return true;
-  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
-  return regex.test(event);
+  const pieces = pattern.split('*');
+  const first = pieces[0] as string;
+  if (pieces.length === 1) return pattern === event;
+  const last = pieces[pieces.length - 1] as string;
+  if (event.length < first.length + last.length || !event.startsWith(first) || !event.endsWith(last)) return false;
+  const end = event.length - last.length;
+  let at = first.length;
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const piece = pieces[i] as string;
+    if (piece === '') continue;
+    const found = event.indexOf(piece, at);
+    if (found === -1 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
 }
 
 /** The targets an event goes to, in the order given; the first one answers the sender. */
@@ -61,8 +79,4 @@ export function routeFor(targets: readonly Target[], event: string | undefined):
   return targets.filter(
     (t) => t.patterns.length === 0 || (event !== undefined && t.patterns.some((p) => matchesPattern(p, event))),
   );
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }

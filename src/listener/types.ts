@@ -7,13 +7,24 @@ export interface ListenerLogger {
   error(message: string): void;
 }
 
+/** The signature's verdict, or `header_mismatch` when X-V2K-Event disagrees with the body (issue 14). */
+export type VerdictReason = VerifyReason | 'header_mismatch';
+
 export interface Verdict {
+  /** The signature verified and no header contradicts the signed body. */
   ok: boolean;
-  reason: VerifyReason;
-  /** `verified`, `bad signature`, `no signature`, `no secret`, `stale timestamp` (SPEC §5). */
+  reason: VerdictReason;
+  /**
+   * `verified`, `bad signature`, `no signature`, `no secret`, `stale timestamp` (SPEC §5);
+   * `header mismatch` (with the signature's label after a comma when that failed too).
+   */
   label: string;
   /** What failed and what to check. */
   message: string;
+  /** What the signature check alone said: the same as `reason` unless that is `header_mismatch`. */
+  signature: VerifyReason;
+  /** The X-V2K-Event value the sender claimed, when it disagrees with the body; never used. */
+  headerEvent?: string;
 }
 
 /** What one forward to one target gave. */
@@ -35,7 +46,11 @@ export interface ListenerEvent {
   receivedAt: string;
   method: string;
   path: string;
-  /** From X-V2K-Event, else the body's `event` field. */
+  /**
+   * The body's `event` field — covered by the signature — or null. X-V2K-Event is never used:
+   * one that disagrees makes the verdict `header_mismatch`. Next to a verdict that is not
+   * `verified`, it is only what the (unverified) body claims.
+   */
   event: string | null;
   eventId: string | null;
   deliveryId: string | null;
@@ -58,9 +73,12 @@ export interface ListenerOptions {
   host?: string;
   /** TARGETs as in SPEC §5: `localhost:3000`, a URL, or `pattern=URL`. */
   forward?: string[];
-  /** Secrets to verify with; any one matching is enough (rotation). */
+  /**
+   * Secrets to verify with; any one matching is enough (rotation). createListener throws
+   * SecretError for one that is empty, `whsec_` alone or decodes to no key bytes.
+   */
   secrets?: string[];
-  /** Answer 401 and forward nothing when the signature does not verify. */
+  /** Answer 401 and forward nothing when the verdict is not `verified` (a header mismatch included). */
   rejectInvalid?: boolean;
   /** Append one JSON line per delivery (headers, raw body, verdict) to this file. */
   record?: string;
@@ -68,7 +86,7 @@ export interface ListenerOptions {
   forwardTimeoutMs?: number;
   /** A sender must have sent its whole request (headers and body) within this, or gets 408 and is cut off. Default 10 000. */
   requestTimeoutMs?: number;
-  /** Timestamp tolerance of Standard Webhooks headers, in seconds. Default 300. */
+  /** Timestamp tolerance of Standard Webhooks headers, in seconds above 0. Default 300. */
   toleranceSeconds?: number;
   /** Called once per delivery, after every forward finished. */
   onEvent?: (event: ListenerEvent) => void;
@@ -81,7 +99,7 @@ export interface Listener {
   /** `http://127.0.0.1:PORT/` */
   url: string;
   port: number;
-  /** Verifies with one more secret from now on, e.g. the one `--register` got back from the API. */
+  /** Verifies with one more secret from now on, e.g. the one `--register` got back from the API; throws SecretError for an unusable one. */
   addSecret(secret: string): void;
   /** Stops accepting, waits for deliveries in flight, closes the record file and the connection pool. */
   close(): Promise<void>;

@@ -38,7 +38,7 @@ describe('terminal output never carries escape sequences from data', () => {
       eventId: 'evt_\u001b]0;x\u0007',
       deliveryId: 'dlv_1',
       attempt: 1,
-      verdict: { ok: true, reason: 'verified', label: 'verified', message: '' },
+      verdict: { ok: true, reason: 'verified', label: 'verified', message: '', signature: 'verified' },
       summary: 'trade tx failed: \u001b]0;owned\u0007\u001b[2J',
       bytes: 10,
       payload: null,

@@ -276,6 +276,194 @@ describe('verify: Standard Webhooks', () => {
   });
 });
 
+/** What someone who knows nothing secret can compute: HMACs keyed with what a weak secret gives. */
+function forged(secret: string, body: string, id: string, timestamp: number) {
+  const standardKey = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+  return {
+    'x-v2k-signature': createHmac('sha256', secret).update(body).digest('hex'),
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': `v1,${createHmac('sha256', standardKey).update(`${id}.${timestamp}.${body}`).digest('base64')}`,
+  };
+}
+
+describe('secrets anyone could sign with are refused (issue 14)', () => {
+  // The peers' own vectors: standardwebhooks refuses "" and "whsec_" ("Secret can't be empty") and
+  // "whsec_!!!!" ("incorrect characters"). "whsec_x" decodes to no bytes too.
+  const weak: Array<[string, RegExp]> = [
+    ['', /is empty/],
+    ['whsec_', /only the prefix whsec_/],
+    ['whsec_!!!!', /"!" at character 7, which is not base64/],
+    ['whsec_x', /decodes to no key bytes/],
+    ['whsec_abc def', /a space or line break at character 10/],
+    ['whsec_abcd\n', /a space or line break/],
+    ['whsec_ab=c', /"=" at character 9/],
+  ];
+
+  it.each(weak)(
+    'verify() with %j: invalid_secret, never verified, even for headers forged with its key',
+    (secret, message) => {
+      const headers = forged(secret, GUIDE_BODY, 'evt_1', NOW_S);
+      for (const h of [
+        headers,
+        { 'x-v2k-signature': headers['x-v2k-signature'] },
+        { ...headers, 'x-v2k-signature': undefined },
+      ]) {
+        const result = verify({ payload: GUIDE_BODY, secret, headers: h, now });
+        expect(result).toMatchObject({ ok: false, reason: 'invalid_secret', schemes: [] });
+        expect(result.message).toMatch(message);
+      }
+    },
+  );
+
+  it.each(weak)('sign(), signStandard() and generateTestHeaders() throw SecretError for %j', (secret, message) => {
+    expect(() => sign(GUIDE_BODY, secret)).toThrow(message);
+    expect(() => signStandard({ id: 'evt_1', timestamp: NOW_S, payload: GUIDE_BODY, secret })).toThrow(message);
+    expect(() => generateTestHeaders({ payload: GUIDE_BODY, secret })).toThrow(message);
+    try {
+      sign(GUIDE_BODY, secret);
+    } catch (error) {
+      expect(error).toMatchObject({ name: 'SecretError', code: 'invalid_secret', exitCode: 2 });
+    }
+  });
+
+  it('never puts the secret itself in the message', () => {
+    const secret = `whsec_${'Q'.repeat(20)}!${'R'.repeat(11)}`;
+    const result = verify({ payload: GUIDE_BODY, secret, signature: GUIDE_SIGNATURE });
+    expect(result.reason).toBe('invalid_secret');
+    expect(result.message).not.toContain('QQQQ');
+  });
+
+  it('refuses a whole rotation list with one bad secret in it, naming which (#2 of 2)', () => {
+    const good = generateSecret();
+    const headers = generateTestHeaders({ payload: GUIDE_BODY, secret: good, timestamp: NOW_S });
+    for (const bad of ['', 'whsec_', 'whsec_!!!!']) {
+      const result = verify({ payload: GUIDE_BODY, secret: [good, bad], headers, now });
+      expect(result).toMatchObject({ ok: false, reason: 'invalid_secret' });
+      expect(result.message).toMatch(/^Secret #2 of 2 /);
+    }
+    expect(verify({ payload: GUIDE_BODY, secret: [good, generateSecret()], headers, now }).ok).toBe(true);
+  });
+
+  it('keeps accepting what generateSecret makes, and the guide secret (4 key bytes)', () => {
+    for (let i = 0; i < 20; i++) {
+      const secret = generateSecret();
+      const headers = generateTestHeaders({ payload: GUIDE_BODY, secret, timestamp: NOW_S });
+      expect(verify({ payload: GUIDE_BODY, secret, headers, now })).toMatchObject({
+        ok: true,
+        schemes: ['standard', 'v2k'],
+      });
+    }
+    expect(verify({ payload: GUIDE_BODY, secret: GUIDE_SECRET, signature: GUIDE_SIGNATURE }).ok).toBe(true);
+  });
+
+  it('verify() keeps each call to its own secret when the secret changes between calls', () => {
+    const [a, b] = [generateSecret(), generateSecret()];
+    const signedA = generateTestHeaders({ payload: GUIDE_BODY, secret: a, timestamp: NOW_S });
+    const list = [a];
+    expect(verify({ payload: GUIDE_BODY, secret: list, headers: signedA, now }).ok).toBe(true);
+    list[0] = b; // the same array, changed in place
+    expect(verify({ payload: GUIDE_BODY, secret: list, headers: signedA, now }).reason).toBe('bad_signature');
+    expect(verify({ payload: GUIDE_BODY, secret: b, headers: signedA, now }).reason).toBe('bad_signature');
+    expect(verify({ payload: GUIDE_BODY, secret: a, headers: signedA, now }).ok).toBe(true);
+    expect(verify({ payload: GUIDE_BODY, secret: 'whsec_', headers: signedA, now }).reason).toBe('invalid_secret');
+  });
+});
+
+describe('toleranceSeconds must be a number of seconds above 0 (issue 14)', () => {
+  const secret = generateSecret();
+  const headers = generateTestHeaders({ payload: GUIDE_BODY, secret, timestamp: NOW_S - 10 });
+  const v2kOnly = { 'x-v2k-signature': headers['x-v2k-signature'] };
+
+  it.each([null, Number.NaN, 0, -1, -300, Number.POSITIVE_INFINITY, '300', {}])(
+    '%j gives invalid_tolerance, not a silent default — with or without Standard Webhooks headers',
+    (tolerance) => {
+      for (const h of [headers, v2kOnly]) {
+        const result = verify({ payload: GUIDE_BODY, secret, headers: h, now, toleranceSeconds: tolerance as number });
+        expect(result).toMatchObject({ ok: false, reason: 'invalid_tolerance' });
+        expect(result.message).toMatch(/toleranceSeconds must be a number of seconds above 0/);
+      }
+    },
+  );
+
+  it.each([
+    [undefined, true],
+    [300, true],
+    [11, true],
+    [0.5, false],
+  ])('%j → verified %s (the delivery is 10 s old)', (tolerance, ok) => {
+    const result = verify({ payload: GUIDE_BODY, secret, headers, now, toleranceSeconds: tolerance });
+    expect(result.ok).toBe(ok);
+    if (!ok) expect(result.reason).toBe('stale_timestamp');
+  });
+});
+
+describe('webhook-signature lists, read as Standard Webhooks does', () => {
+  const secret = generateSecret();
+  const headers = generateTestHeaders({ payload: GUIDE_BODY, secret, timestamp: NOW_S });
+  const valid = headers['webhook-signature'] as string;
+  const ed25519 = `v1a,${Buffer.alloc(64, 7).toString('base64')}`;
+  const other = `v1,${Buffer.alloc(32, 9).toString('base64')}`;
+
+  it.each([
+    ['v1a (asymmetric) first', `${ed25519} ${valid}`, true],
+    ['v2 first', `v2,${Buffer.alloc(32, 1).toString('base64')} ${valid}`, true],
+    ['a leading space', ` ${valid}`, true],
+    ['a trailing space and newline', `${valid} \n`, true],
+    ['two spaces between entries', `${other}  ${valid}`, true],
+    ['a wrong v1 before the right one', `${other} ${valid}`, true],
+    ['only a v1a entry', ed25519, false],
+    ['only a wrong v1 entry', other, false],
+    ['entries joined by a comma', `${other},${valid}`, false],
+  ])('%s → %s', (_name, signature, ok) => {
+    const result = verify({
+      payload: GUIDE_BODY,
+      secret,
+      headers: { ...headers, 'webhook-signature': signature },
+      now,
+    });
+    expect(result.ok).toBe(ok);
+    if (!ok) expect(result.reason).toBe('bad_signature');
+  });
+
+  it('agrees with the standardwebhooks package on each of those lists', () => {
+    const reference = new Webhook(secret);
+    const nowS = Math.floor(Date.now() / 1000);
+    const fresh = generateTestHeaders({ payload: GUIDE_BODY, secret, timestamp: nowS });
+    const sig = fresh['webhook-signature'] as string;
+    for (const list of [`${ed25519} ${sig}`, ` ${sig}`, `${other} ${sig}`]) {
+      const h = { ...fresh, 'webhook-signature': list };
+      expect(() => reference.verify(GUIDE_BODY, h)).not.toThrow();
+      expect(verify({ payload: GUIDE_BODY, secret, headers: h }).ok).toBe(true);
+    }
+  });
+});
+
+describe('webhook-id is the event id (SPEC §2, issue 14)', () => {
+  it('generateTestHeaders sends the event id as webhook-id and signs over it', () => {
+    const secret = generateSecret();
+    const headers = generateTestHeaders({
+      payload: GUIDE_BODY,
+      secret,
+      eventId: 'evt_same',
+      deliveryId: 'dlv_one',
+      timestamp: NOW_S,
+    });
+    expect(headers['webhook-id']).toBe('evt_same');
+    expect(headers['x-v2k-event-id']).toBe('evt_same');
+    expect(headers['x-v2k-delivery']).toBe('dlv_one');
+    const again = generateTestHeaders({
+      payload: GUIDE_BODY,
+      secret,
+      eventId: 'evt_same',
+      deliveryId: 'dlv_two',
+      timestamp: NOW_S,
+    });
+    expect(again['webhook-signature']).toBe(headers['webhook-signature']);
+    expect(verify({ payload: GUIDE_BODY, secret, headers: again, now }).ok).toBe(true);
+  });
+});
+
 describe('ids', () => {
   it('are unique and sort in the order they were made, even thousands within a millisecond', async () => {
     const { newId } = await import('../../src/core/ids.js');

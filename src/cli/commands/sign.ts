@@ -1,4 +1,5 @@
 import { UsageError } from '../../core/errors.js';
+import { secretKeys } from '../../core/secret.js';
 import { generateTestHeaders, sign } from '../../core/signature.js';
 import type { Context } from '../context.js';
 import { readPayload, readSecrets } from '../input.js';
@@ -14,6 +15,7 @@ export async function run(options: SignOptions, ctx: Context): Promise<void> {
   const [secret] = readSecrets(options.secret, ctx.env);
   if (secret === undefined)
     throw new UsageError('No secret given.', 'Pass --secret whsec_… or set V2K_WEBHOOK_SECRET.');
+  secretKeys(secret); // a secret anyone could sign with: SecretError, exit 2, before reading the payload
   const payload = await readPayload(options.payload, ctx);
   const signature = sign(payload, secret);
   if (!options.headers) {

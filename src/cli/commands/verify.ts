@@ -1,5 +1,5 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { HEADER, verify, type HeaderSource } from '../../core/signature.js';
+import { createVerifier, HEADER, signatureHeaderOf, type HeaderSource } from '../../core/signature.js';
 import type { Context } from '../context.js';
 import { readPayload, readSecrets } from '../input.js';
 
@@ -19,13 +19,11 @@ export async function run(options: VerifyCommandOptions, ctx: Context): Promise<
       'No secret given.',
       'Pass --secret whsec_… (repeat it during a rotation) or set V2K_WEBHOOK_SECRET.',
     );
+  // A secret anyone could sign with, or a tolerance that is not above 0, is a usage error (exit 2), not a verdict.
+  const verifier = createVerifier({ secrets, toleranceSeconds: options.tolerance });
+  const headers = headersFor(options);
   const payload = await readPayload(options.payload, ctx);
-  const result = verify({
-    payload,
-    secret: secrets,
-    headers: headersFor(options),
-    toleranceSeconds: options.tolerance,
-  });
+  const result = verifier.verify({ payload, headers });
 
   ctx.output.result(result, () => {
     const { style } = ctx.output;
@@ -36,9 +34,13 @@ export async function run(options: VerifyCommandOptions, ctx: Context): Promise<
   return result.ok ? ExitCode.OK : ExitCode.FAILURE;
 }
 
-/** A `v1,…` value is a Standard Webhooks signature and needs its id and timestamp; anything else is X-V2K-Signature. */
+/**
+ * The library decides which header the value is (signatureHeaderOf): 64 hex characters are an
+ * X-V2K-Signature; `v1,…` entries (with others such as `v1a,…` or `v2,…`, space-separated) a
+ * Standard Webhooks webhook-signature, which is signed over its id and timestamp too.
+ */
 function headersFor(options: VerifyCommandOptions): HeaderSource {
-  if (!options.signature.startsWith('v1,')) return { [HEADER.signature]: options.signature };
+  if (signatureHeaderOf(options.signature) === HEADER.signature) return { [HEADER.signature]: options.signature };
   if (options.id === undefined || options.timestamp === undefined) {
     throw new UsageError(
       'A v1,… signature is a Standard Webhooks one and is signed over its id and timestamp.',

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Lazy } from '../main.js';
-import { collect, parseDuration, parseInteger } from './parsers.js';
+import { collect, parseDuration, parseInteger, parsePositiveNumber } from './parsers.js';
 
 /** Offline tools: the event catalog, signing and verifying. */
 export function registerTools(program: Command, lazy: Lazy): void {
@@ -25,13 +25,20 @@ export function registerTools(program: Command, lazy: Lazy): void {
     .command('verify')
     .description('check a signature against a payload; exit 0 when it matches, 1 with the reason when not')
     .option('--secret <secret>', 'webhook secret; repeat for rotation (env V2K_WEBHOOK_SECRET)', collect)
-    .requiredOption('--signature <sig>', 'X-V2K-Signature (hex) or webhook-signature (v1,…) value')
+    .requiredOption(
+      '--signature <sig>',
+      'X-V2K-Signature (64 hex) or webhook-signature value (v1,… entries, space-separated)',
+    )
     .option('--payload <file>', 'file holding the body, or - for stdin (default: stdin when piped)')
     .option('--id <webhook-id>', 'webhook-id header, for a v1,… signature')
     .addOption(
       new Option('--timestamp <seconds>', 'webhook-timestamp header, for a v1,… signature').argParser(parseInteger),
     )
-    .addOption(new Option('--tolerance <seconds>', 'allowed timestamp skew').default(300).argParser(parseInteger))
+    .addOption(
+      new Option('--tolerance <seconds>', 'allowed timestamp skew, in seconds above 0')
+        .default(300)
+        .argParser(parsePositiveNumber),
+    )
     .action(lazy(() => import('../commands/verify.js')));
 
   program

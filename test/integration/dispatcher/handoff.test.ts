@@ -32,7 +32,7 @@ async function setup(receiver: Receiver) {
     url: receiver.url,
     events: ['*'],
     description: null,
-    secret: 'whsec_x',
+    secret: 'whsec_xxxx',
   });
   const attempts: AttemptInfo[] = [];
   const errors: unknown[] = [];
@@ -61,7 +61,7 @@ async function setup(receiver: Receiver) {
     event_type: 'trade.failed',
     attempt_count: 0,
     url: receiver.url,
-    secret: 'whsec_x',
+    secret: 'whsec_xxxx',
     body,
   });
   return { store, worker, accept, claimed, attempts, errors };
@@ -124,7 +124,7 @@ describe('handoff from the accept path to the worker', () => {
       url: receiver.url,
       events: ['*'],
       description: null,
-      secret: 'whsec_y',
+      secret: 'whsec_yyyy',
     });
     const attempts: AttemptInfo[] = [];
     const w = createWorker({
