@@ -15,7 +15,8 @@ export interface JudgeContext {
   timeoutMs: number;
 }
 
-const RETRIES = `the platform counts a failed attempt and tries again ${RETRY_DELAYS_MS.map(formatMs).join(', ')} later (${MAX_ATTEMPTS} attempts in all), and ${DISABLE_AFTER_FAILURES} failures in a row disable the webhook`;
+const RETRY_RULES = `retries it ${RETRY_DELAYS_MS.map(formatMs).join(', ')} later (${MAX_ATTEMPTS} attempts in all), and ${DISABLE_AFTER_FAILURES} failures in a row disable the webhook`;
+const RETRIES = `the platform counts a failure and ${RETRY_RULES}`;
 
 export function judge(probe: Probe, answers: readonly Answer[], ctx: JudgeContext): CheckResult {
   const [first, second] = answers;
@@ -78,7 +79,7 @@ function failedDelivery(probe: Probe, a: Answer, ctx: JudgeContext): Omit<Verdic
   }
   if (a.status === null) {
     return {
-      explain: `No answer (${a.error ?? 'the connection broke'}). Did your receiver crash on an earlier request or on this one? The platform counts it as a failure: ${RETRIES}.`,
+      explain: `No answer (${a.error ?? 'the connection broke'}). Did your receiver crash on an earlier request or on this one? Then ${RETRIES}.`,
       fix: "Look at your receiver's log for the error.",
       link: GUIDE.check,
     };
@@ -266,7 +267,7 @@ function duplicate(probe: Probe, first: Answer, second: Answer | undefined, ctx:
   return {
     status: 'fail',
     outcome,
-    explain: `It accepted a delivery, then answered ${second.status}${saying(second)} to the same one sent again (same webhook-id). The platform sends an event again after a lost answer, a timeout or a restart, and anything but 2xx is a failure: ${RETRIES}.`,
+    explain: `It accepted a delivery, then answered ${second.status}${saying(second)} to the same one sent again (same webhook-id). The platform sends an event again after a lost answer, a timeout or a restart; it counts anything but 2xx as a failure and ${RETRY_RULES}.`,
     fix: 'Remember the webhook-id values you processed; answer 2xx to one you have seen, without doing the work again.',
     link: GUIDE.check,
   };

@@ -58,7 +58,7 @@ export function createCard(output: Output, columns: number | undefined): Card {
         (warn > 0 ? style.yellow : style.dim)(`${warn} warning${warn === 1 ? '' : 's'}`),
         (fail > 0 ? style.red.bold : style.dim)(`${fail} failed`),
       ];
-      output.line(`\n${INDENT}${parts.join(', ')} (${report.requests} requests to ${printable(report.url)})`);
+      output.line(`\n${INDENT}${parts.join(', ')}`);
     },
   };
 }

@@ -38,7 +38,7 @@ export function registerTools(program: Command, lazy: Lazy): void {
   program
     .command('check')
     .argument('<url>', 'the receiver: localhost:3000/webhooks/v2k or https://…')
-    .description('send a battery of deliveries to your receiver and print a report card; exit 1 if a check fails')
+    .description('test your webhook receiver with valid, forged, stale and repeated deliveries; exit 1 if a check fails')
     .option('--secret <secret>', 'the secret your receiver verifies with (env V2K_WEBHOOK_SECRET)')
     .option('--events <list>', 'the event types it subscribes to: comma-separated, or * (default: all)', collect)
     .addOption(
