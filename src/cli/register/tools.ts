@@ -38,7 +38,9 @@ export function registerTools(program: Command, lazy: Lazy): void {
   program
     .command('check')
     .argument('<url>', 'the receiver: localhost:3000/webhooks/v2k or https://…')
-    .description('test your webhook receiver with valid, forged, stale and repeated deliveries; exit 1 if a check fails')
+    .description(
+      'test your webhook receiver with valid, forged, stale and repeated deliveries; exit 1 if a check fails',
+    )
     .option('--secret <secret>', 'the secret your receiver verifies with (env V2K_WEBHOOK_SECRET)')
     .option('--events <list>', 'the event types it subscribes to: comma-separated, or * (default: all)', collect)
     .addOption(
