@@ -215,10 +215,11 @@ function inconclusiveUnlessBaseline(probe: Probe, a: Answer, ctx: JudgeContext):
 }
 
 const RAW_BODY_SNIPPET = [
-  "app.post('/webhooks/v2k', express.raw({ type: 'application/json' }), (req, res) => {",
-  '  const result = verify({ payload: req.body, headers: req.headers, secret: process.env.V2K_WEBHOOK_SECRET });',
-  '  if (!result.ok) return res.status(401).send(result.message);',
-  '  const event = JSON.parse(req.body.toString()); // parse only after verifying',
+  "const raw = express.raw({ type: 'application/json' }); // exact bytes",
+  "app.post('/webhooks/v2k', raw, (req, res) => {",
+  '  const v = verify({ payload: req.body, headers: req.headers, secret });',
+  '  if (!v.ok) return res.status(401).send(v.message);',
+  '  const event = JSON.parse(req.body); // parse only after verifying',
 ];
 
 function reserialized(probe: Probe, a: Answer, ctx: JudgeContext): Verdict {
@@ -239,7 +240,7 @@ function reserialized(probe: Probe, a: Answer, ctx: JudgeContext): Verdict {
     status: 'fail',
     outcome,
     explain: `It ${a.status < 500 ? 'refused' : 'failed on'} a correctly signed delivery with ${a.status}${saying(a)}; its bytes differ from what JSON.stringify(JSON.parse(body)) writes (indented, 1.50 for 1.5, timestamp first, \\u005f escapes). Your receiver verifies a re-serialized body, as the platform guide's Express example does with JSON.stringify(req.body): one byte written differently by the sender, a proxy or a framework, and every delivery fails.`,
-    fix: 'Verify the exact bytes you received, then parse them (Express: express.raw on the webhook route, not express.json):',
+    fix: 'Verify the exact bytes you received, then parse them. Express, with verify() from v2k-webhooks:',
     snippet: RAW_BODY_SNIPPET,
     link: GUIDE.verifying,
   };

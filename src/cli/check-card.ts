@@ -25,8 +25,9 @@ const DETAIL = ' '.repeat(INDENT.length + BADGE_WIDTH + 2);
 
 export function createCard(output: Output, columns: number | undefined): Card {
   const { style } = output;
-  // Off a terminal, 80 columns (commander's rule for help); on one, its width within reason.
-  const width = Math.min(Math.max(columns ?? 80, 60), 100);
+  // Off a terminal, 80 columns (commander's rule for help); on one, its width within reason,
+  // one column spare so a full line never wraps on its own.
+  const width = columns === undefined ? 80 : Math.min(Math.max(columns - 1, 60), 90);
   let titleWidth = 0;
   const badge: Record<CheckStatus, string> = {
     pass: style.green('PASS'),
@@ -47,7 +48,7 @@ export function createCard(output: Output, columns: number | undefined): Card {
       if (r.fix !== undefined) {
         lines.push(...wrap(`${detailed ? 'Fix: ' : ''}${r.fix}`, width - DETAIL.length).map((l) => DETAIL + l));
       }
-      for (const code of r.snippet ?? []) lines.push(`${DETAIL}  ${style.cyan(code)}`);
+      for (const code of r.snippet ?? []) lines.push(`${DETAIL}${style.cyan(code)}`);
       if (detailed || r.fix !== undefined) lines.push(`${DETAIL}${style.dim('See')} ${r.link}`);
       output.line(lines.join('\n'));
     },

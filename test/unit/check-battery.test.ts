@@ -177,6 +177,7 @@ describe('the verdicts', () => {
   it('shows the raw-body fix when the receiver verifies a re-serialized body', () => {
     const result = judge(byKind('reserialized'), [answer(401)], ctx);
     expect(result.snippet?.join('\n')).toMatch(/express\.raw\(.*verify\(\{ payload: req\.body/s);
+    expect(Math.max(...(result.snippet ?? []).map((l) => l.length))).toBeLessThanOrEqual(72); // fits 80 columns under the card's indent
     expect(result.link).toMatch(/#verifying-deliveries-in-your-receiver$/);
   });
 

@@ -26,7 +26,7 @@ describe('checkReceiver against real receivers', () => {
   it('passes a correct raw-body Express receiver on every line, and it processes each event once', async () => {
     const processed: Array<{ id: string; event: string }> = [];
     const app = await serve(createRawBodyApp(SECRET, processed));
-    closers.push(app.close);
+    closers.push(() => app.close());
     const report = await checkReceiver({ url: `${app.origin}/webhooks/v2k`, secret: SECRET });
 
     expect(statuses(report)).toEqual({
@@ -49,7 +49,7 @@ describe('checkReceiver against real receivers', () => {
   it("fails the guide's own Express example: it verifies a re-serialized body", async () => {
     const handled: Array<{ event: string; data: unknown }> = [];
     const app = await serve(createGuideApp(SECRET, handled));
-    closers.push(app.close);
+    closers.push(() => app.close());
     const report = await checkReceiver({ url: `${app.origin}/webhooks/v2k`, secret: SECRET });
 
     expect(statuses(report)).toEqual({
@@ -73,7 +73,7 @@ describe('checkReceiver against real receivers', () => {
 
   it('fails a receiver that verifies nothing: it accepts forged deliveries', async () => {
     const receiver = await startReceiver({ status: 200, body: 'ok' });
-    closers.push(receiver.close);
+    closers.push(() => receiver.close());
     const report = await checkReceiver({ url: receiver.url, secret: SECRET });
 
     expect(statuses(report)).toMatchObject({
@@ -93,7 +93,7 @@ describe('checkReceiver against real receivers', () => {
   it('warns about a slow receiver and fails one that never answers within the timeout', async () => {
     // Thresholds injected, not real seconds: slow = over 100 ms; the receiver takes 150 ms.
     const slow = await startReceiver({ status: 200, delayMs: 150 });
-    closers.push(slow.close);
+    closers.push(() => slow.close());
     const slowReport = await checkReceiver({ url: slow.url, secret: SECRET, events: ['trade.completed'], slowMs: 100 });
     expect(statuses(slowReport)['delivery:trade.completed']).toBe('warn');
     expect(slowReport.results[0]?.explain).toMatch(/took \d+ ms/);
@@ -103,7 +103,7 @@ describe('checkReceiver against real receivers', () => {
     const hanging = await startReceiver((request) =>
       request.headers[HEADER.event] === 'alert.triggered' ? { delayMs: 3_000 } : { status: 200 },
     );
-    closers.push(hanging.close);
+    closers.push(() => hanging.close());
     const report = await checkReceiver({
       url: hanging.url,
       secret: SECRET,
@@ -118,7 +118,7 @@ describe('checkReceiver against real receivers', () => {
 
   it('fails a receiver that redirects: the platform does not follow redirects', async () => {
     const receiver = await startReceiver({ redirect: 'https://elsewhere.example/hook' });
-    closers.push(receiver.close);
+    closers.push(() => receiver.close());
     const report = await checkReceiver({ url: receiver.url, secret: SECRET, events: ['trade.completed'] });
     expect(statuses(report)).toMatchObject({
       'delivery:trade.completed': 'fail',
@@ -138,7 +138,7 @@ describe('checkReceiver against real receivers', () => {
       seen.add(id);
       return { status: 200 };
     });
-    closers.push(receiver.close);
+    closers.push(() => receiver.close());
     const report = await checkReceiver({ url: receiver.url, secret: SECRET, events: ['trade.failed'] });
     const duplicate = report.results.find((r) => r.id === 'duplicate');
     expect(duplicate).toMatchObject({ status: 'fail', outcome: expect.stringMatching(/^200 in \d+ ms, then 409 in/) });
@@ -150,7 +150,7 @@ describe('checkReceiver against real receivers', () => {
     const receiver = await startReceiver((request) =>
       request.headers[HEADER.event] === 'trade.completed' && request.index === 0 ? { body: huge } : { status: 200 },
     );
-    closers.push(receiver.close);
+    closers.push(() => receiver.close());
     const report = await checkReceiver({ url: receiver.url, secret: SECRET, events: ['trade.completed'] });
     const size = report.results.find((r) => r.id === 'answer-size');
     expect(size).toMatchObject({ status: 'warn', outcome: '1 over 1 MiB' });
@@ -171,7 +171,7 @@ describe('checkReceiver against real receivers', () => {
 
   it('reports each result as it comes, and stops when its signal is aborted', async () => {
     const receiver = await startReceiver((request) => (request.index === 2 ? { delayMs: 3_000 } : { status: 200 }));
-    closers.push(receiver.close);
+    closers.push(() => receiver.close());
     const stop = new AbortController();
     const seen: string[] = [];
     const run = checkReceiver({
