@@ -33,7 +33,7 @@ describe('check: the report card', () => {
     expect(result.stdout).toContain('  PASS  accepts trade.completed ');
     expect(result.stdout).toMatch(/\n\n {2}15 passed, 0 warnings, 0 failed$/);
     expect(result.stderr).toMatch(
-      /^Checking http:\/\/127\.0\.0\.1:\d+\/webhooks\/v2k: 14 requests, one at a time, each allowed 10 s\./,
+      /^Checking http:\/\/127\.0\.0\.1:\d+\/webhooks\/v2k \(14 requests, timeout 10 s each\)$/,
     );
     expect(result.stdout).not.toContain('\u001b['); // NO_COLOR (the helper sets it)
   });
@@ -130,7 +130,7 @@ describe('check: the report card', () => {
       steps: [],
     });
     expect(result.exitCode).toBe(1);
-    expect(result.output).toMatch(/Checking http:\/\/127\.0\.0\.1:\d+\/webhooks\/v2k: 14 requests/);
+    expect(result.output).toMatch(/Checking http:\/\/127\.0\.0\.1:\d+\/webhooks\/v2k \(14 requests/);
     expect(result.output).toMatch(/ {2}FAIL {2}verifies the raw body {12}401 in \d+ ms/);
     expect(result.output).not.toContain('\u001b[');
   });

@@ -46,9 +46,7 @@ export async function run(options: CheckCommandOptions, ctx: Context): Promise<n
       timeoutMs: options.timeout,
       signal: ctx.stopSignal,
       onPlan(plan) {
-        output.info(
-          `Checking ${plan.url}: ${plan.requests} requests, one at a time, each allowed ${formatMs(plan.timeoutMs)}.`,
-        );
+        output.info(`Checking ${plan.url} (${plan.requests} requests, timeout ${formatMs(plan.timeoutMs)} each)`);
         if (!output.json) card.plan(plan);
       },
       onResult(result) {
