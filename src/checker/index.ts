@@ -83,6 +83,7 @@ export async function checkReceiver(options: CheckReceiverOptions): Promise<Chec
   let probes: Probe[];
   try {
     probes = buildBattery({ secret, events, now: new Date() });
+    probes[0]?.requests[0]?.(Math.floor(Date.now() / 1000)); // signs once now: a bad secret fails here, not mid-battery
   } catch (error) {
     // signature.ts refuses a secret it cannot sign with (empty key bytes): say so as bad input.
     throw new UsageError(

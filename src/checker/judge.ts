@@ -191,14 +191,16 @@ function refusal(probe: Probe, a: Answer, ctx: JudgeContext): Verdict {
   };
 }
 
-/** A redirect, or a valid delivery refused too: the answer to a bad delivery proves nothing. */
+/**
+ * A redirect, or a valid delivery refused too: the answer to a bad delivery proves nothing. A
+ * warning with no fix of its own: the fix is the other check's, named here.
+ */
 function inconclusiveUnlessBaseline(probe: Probe, a: Answer, ctx: JudgeContext): Verdict | undefined {
   if (a.status !== null && a.status >= 300 && a.status < 400) {
     return {
       status: 'warn',
       outcome: outcomeOf(a),
-      explain: `It answered ${a.status}, a redirect, so this proves nothing about your receiver.`,
-      fix: 'Fix the redirect first (see "answers without redirecting").',
+      explain: 'Proves nothing: the answer was a redirect.',
       link: GUIDE.check,
     };
   }
@@ -206,8 +208,7 @@ function inconclusiveUnlessBaseline(probe: Probe, a: Answer, ctx: JudgeContext):
     return {
       status: 'warn',
       outcome: outcomeOf(a),
-      explain: `It refused the valid ${probe.event} delivery too, so this proves nothing.`,
-      fix: `Fix "accepts ${probe.event}" first.`,
+      explain: `Proves nothing: the valid ${probe.event} delivery was refused too.`,
       link: GUIDE.check,
     };
   }

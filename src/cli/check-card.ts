@@ -49,7 +49,8 @@ export function createCard(output: Output, columns: number | undefined): Card {
         lines.push(...wrap(`${detailed ? 'Fix: ' : ''}${r.fix}`, width - DETAIL.length).map((l) => DETAIL + l));
       }
       for (const code of r.snippet ?? []) lines.push(`${DETAIL}${style.cyan(code)}`);
-      if (detailed || r.fix !== undefined) lines.push(`${DETAIL}${style.dim('See')} ${r.link}`);
+      // A warning that only points at another check ("proves nothing") needs no link of its own.
+      if (r.fix !== undefined) lines.push(`${DETAIL}${style.dim('See')} ${r.link}`);
       output.line(lines.join('\n'));
     },
     summary(report) {

@@ -21,7 +21,7 @@ export async function run(options: CheckCommandOptions, ctx: Context): Promise<n
   const { output } = ctx;
   const url = receiverUrl(options.url);
   const [secret] = readSecrets(options.secret, ctx.env);
-  if (secret === undefined) {
+  if (secret === undefined || secret.trim() === '') {
     throw new UsageError(
       'No secret given: the check signs its deliveries with the secret your receiver verifies with.',
       "Pass --secret whsec_… (the webhook's secret) or set V2K_WEBHOOK_SECRET.",
