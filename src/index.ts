@@ -54,3 +54,11 @@ export {
   type DispatcherLogger,
   type AttemptInfo,
 } from './dispatcher/index.js';
+export {
+  checkReceiver,
+  type CheckReceiverOptions,
+  type CheckReport,
+  type CheckResult,
+  type CheckStatus,
+  type CheckPlan,
+} from './checker/index.js';

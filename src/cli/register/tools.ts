@@ -41,6 +41,23 @@ export function registerTools(program: Command, lazy: Lazy): void {
     )
     .action(lazy(() => import('../commands/verify.js')));
 
+  // issue 18: a report card for a webhook receiver.
+  program
+    .command('check')
+    .argument('<url>', 'the receiver: localhost:3000/webhooks/v2k or https://…')
+    .description(
+      'test your webhook receiver with valid, forged, stale and repeated deliveries; exit 1 if a check fails',
+    )
+    .option('--secret <secret>', 'the secret your receiver verifies with (env V2K_WEBHOOK_SECRET)')
+    .option('--events <list>', 'the event types it subscribes to: comma-separated, or * (default: all)', collect)
+    .addOption(
+      new Option(
+        '--timeout <duration>',
+        "how long each answer may take (default: the platform's delivery timeout)",
+      ).argParser(parseDuration),
+    )
+    .action(lazy(() => import('../commands/check.js'), ['url']));
+
   program
     .command('demo')
     .description('run a dispatcher, a sample app and a listener together, trigger every event type and show the flow')
