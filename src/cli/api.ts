@@ -1,7 +1,9 @@
 import type { ApiClient } from '../core/api-client.js';
+import { formatDuration } from '../core/duration.js';
 import { CredentialsError, UsageError } from '../core/errors.js';
 import { DEFAULT_API_URL, DEFAULT_PROFILE, checkProfileName, maskKey, openConfig, type Profile } from './config.js';
 import type { Context, GlobalOptions } from './context.js';
+import { withPatience } from './prompts.js';
 
 export type Source = 'flag' | 'env' | 'profile' | 'default';
 
@@ -144,7 +146,32 @@ export async function connect(
     apiKey: settings.apiKey,
     signal: interruptible ? ctx.stopSignal : undefined,
   });
-  return { client, apiUrl: client.baseUrl, profile: settings.profile };
+  return { client: patient(client, ctx), apiUrl: client.baseUrl, profile: settings.profile };
+}
+
+/**
+ * The client, with a spinner on a terminal for any call not answered within a second, saying
+ * what it waits for and when it gives up (issue 17: a hung API waited 30 s in silence).
+ */
+export function patient(client: ApiClient, ctx: Context): ApiClient {
+  if (!ctx.interactive) return client;
+  const limit = formatDuration(client.timeoutMs);
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const call: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(call instanceof Promise)) return call;
+        return withPatience(
+          ctx,
+          call,
+          (waited) =>
+            `Waiting for ${target.baseUrl} (${formatDuration(Math.floor(waited / 1000) * 1000)} so far; gives up after ${limit}; Ctrl+C stops)`,
+        );
+      };
+    },
+  });
 }
 
 /** For messages: which key is in use, masked. */

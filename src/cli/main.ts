@@ -33,13 +33,20 @@ async function report(error: unknown): Promise<number> {
   }
   if (error instanceof V2kError) {
     process.stderr.write(`Error: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
-    return error.exitCode;
+    // A command cut short by Ctrl+C (or a SIGTERM) ends as shells expect of a signal: 128 + its number.
+    return signalExitCode(stop.signal) ?? error.exitCode;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(
     `Unexpected error: ${detail}\nThis is a bug in v2k-webhooks; please report it with the command you ran.\n`,
   );
   return ExitCode.FAILURE;
+}
+
+/** 130 after SIGINT, 143 after SIGTERM; undefined when no signal stopped the command. */
+function signalExitCode(signal: AbortSignal): number | undefined {
+  if (!signal.aborted) return undefined;
+  return signal.reason === 'SIGTERM' ? 143 : 130;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Attempt, Delivery, Webhook, WebhookStats } from '../core/api-types.js';
+import { formatDuration } from '../core/duration.js';
 import { EVENT_TYPES, type EventSubscription } from '../core/events.js';
 import { UsageError } from '../core/errors.js';
 import { MAX_DESCRIPTION_LENGTH } from '../core/limits.js';
@@ -102,7 +103,7 @@ export function renderWebhook(
         'Response',
         stats.avgResponseMs === null
           ? '—'
-          : `avg ${round(stats.avgResponseMs)} ms, p95 ${round(stats.p95ResponseMs ?? 0)} ms`,
+          : `avg ${formatDuration(stats.avgResponseMs)}, p95 ${formatDuration(stats.p95ResponseMs ?? 0)}`,
       ),
       field('Last delivery', stats.lastDeliveryAt ? `${stats.lastDeliveryAt}${ago(stats.lastDeliveryAt, now)}` : '—'),
     );

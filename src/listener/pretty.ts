@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { isSuccessStatus } from '../core/outcome.js';
 import { printable } from '../core/printable.js';
 import type { ForwardResult, ListenerEvent } from './types.js';
@@ -65,7 +66,7 @@ export function renderForward(f: ForwardResult, paint: Painter = PLAIN): string 
       : isSuccessStatus(f.status)
         ? paint.green(String(f.status))
         : paint.red(String(f.status));
-  return `${status} ${f.url} ${paint.dim(`${f.ms} ms`)}${f.answered ? '' : paint.dim(' (not answering the sender)')}`;
+  return `${status} ${f.url} ${paint.dim(formatDuration(f.ms))}${f.answered ? '' : paint.dim(' (not answering the sender)')}`;
 }
 
 function id(text: string): string {

@@ -32,7 +32,9 @@ beforeAll(async () => {
   // --ignore-scripts: `prepare` would build again; `npm test` has just built dist/.
   const pack = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT });
   const packed = JSON.parse(pack.stdout) as Array<{ filename: string; integrity: string }>;
-  const [{ filename, integrity }] = packed;
+  const [first] = packed;
+  if (!first) throw new Error(`npm pack listed no tarball: ${pack.stdout}`);
+  const { filename, integrity } = first;
   writeConsumer(filename, integrity);
   // `npm ci --offline`: everything comes from the tarball and from npm's cache, by the
   // integrity hashes of our own lockfile. Install scripts are skipped: better-sqlite3's compile is

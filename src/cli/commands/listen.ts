@@ -1,3 +1,4 @@
+import { formatDuration } from '../../core/duration.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { EVENT_TYPES, type EventSubscription } from '../../core/events.js';
 import type { WebhookWithSecret } from '../../core/api-types.js';
@@ -131,11 +132,12 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
     else {
       const missing = expectations.missing().map((s) => `  ${s.pattern}: ${s.seen} of ${s.count}`);
       output.info(
-        `${outcome === 'timeout' ? `Timed out after ${timeoutMs} ms` : 'Stopped'} with expectations unmet:\n${missing.join('\n')}`,
+        `${outcome === 'timeout' ? `Timed out after ${formatDuration(timeoutMs ?? 0)}` : 'Stopped'} with expectations unmet:\n${missing.join('\n')}`,
       );
       return ExitCode.FAILURE;
     }
-  } else if (outcome !== 'met') output.info(outcome === 'timeout' ? `Stopped after ${timeoutMs} ms.` : 'Stopped.');
+  } else if (outcome !== 'met')
+    output.info(outcome === 'timeout' ? `Stopped after ${formatDuration(timeoutMs ?? 0)}.` : 'Stopped.');
   return code;
 }
 
@@ -222,7 +224,7 @@ function announce(
     output.warn('No secret: signatures cannot be checked. Pass --secret or set V2K_WEBHOOK_SECRET.');
   if (info.expected.length > 0) {
     output.info(
-      `Waiting up to ${info.timeoutMs} ms for ${info.expected.map((e) => `${e.pattern}×${e.count}`).join(', ')}.`,
+      `Waiting up to ${formatDuration(info.timeoutMs ?? 0)} for ${info.expected.map((e) => `${e.pattern}×${e.count}`).join(', ')}.`,
     );
   }
   output.info(style.dim('Press Ctrl+C to stop.'));

@@ -130,7 +130,7 @@ describe('listen (the built CLI)', () => {
     const { exitCode, stderr } = await running.exited();
     expect(exitCode).toBe(1);
     expect(stderr).toMatch(
-      /Timed out after 400 ms with expectations unmet:\n {2}trade\.completed: 1 of 2\n {2}user\.kyc\.approved: 0 of 1/,
+      /Timed out after 400ms with expectations unmet:\n {2}trade\.completed: 1 of 2\n {2}user\.kyc\.approved: 0 of 1/,
     );
   });
 
