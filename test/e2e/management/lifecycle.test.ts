@@ -198,7 +198,7 @@ describe('the lifecycle for people: tables and sentences', () => {
     expect(deliveryId).toBeDefined();
     const one = await run(['deliveries', id, deliveryId]);
     expect(one.stdout).toMatch(/#\s+AT\s+RESULT\s+TIME\s+RESPONSE/);
-    expect(one.stdout).toMatch(/1\s+\S+\s+HTTP 200\s+\d+\s+\{"received":true\}/);
+    expect(one.stdout).toMatch(/1\s+\S+\s+HTTP 200\s+\d+ms\s+\{"received":true\}/);
 
     const redelivered = await run(['redeliver', id, deliveryId]);
     expect(redelivered.stdout).toMatch(/Redelivery queued: dlv_\w+/);
