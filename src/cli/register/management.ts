@@ -7,9 +7,10 @@ export function registerManagement(program: Command, lazy: Lazy): void {
   program
     .command('login')
     .description('save an API key (and URL) as a profile, after checking it with a real call')
+    .option('--with-token', 'read the key from stdin (keeps it out of shell history)')
     .addHelpText(
       'after',
-      '\nTakes --api-key, else V2K_API_KEY, else asks on a terminal. --api-url and --profile choose where it is saved.',
+      '\nTakes --with-token, else --api-key, else V2K_API_KEY, else asks on a terminal. --api-url and --profile choose where it is saved.',
     )
     .action(lazy(() => import('../commands/login.js')));
 
@@ -20,7 +21,7 @@ export function registerManagement(program: Command, lazy: Lazy): void {
     .action(lazy(() => import('../commands/logout.js')));
 
   const config = program.command('config').description('show and change the saved profiles');
-  const configAction = (name: 'get' | 'set' | 'list' | 'path', positional: string[] = []) =>
+  const configAction = (name: 'get' | 'set' | 'list' | 'path' | 'use', positional: string[] = []) =>
     lazy(() => import('../commands/config.js').then((m) => ({ run: m[name] })), positional);
   config
     .command('get')
@@ -35,6 +36,11 @@ export function registerManagement(program: Command, lazy: Lazy): void {
     .action(configAction('set', ['key', 'value']));
   config.command('list').description('every saved profile, keys masked').action(configAction('list'));
   config.command('path').description('where the config file is').action(configAction('path'));
+  config
+    .command('use')
+    .argument('<profile>', 'a saved profile')
+    .description('make a profile the default for commands that name none')
+    .action(configAction('use', ['profile']));
 
   program
     .command('create')
