@@ -14,6 +14,8 @@ export interface ListenerRecord {
   /** The URL the webhook delivers to. */
   url: string;
   secret: string;
+  /** Set for a webhook deleted on stop (a system-picked port): while this process lives, it is in use. */
+  pid?: number;
 }
 
 /** The config file, once checked: every field has the type the code relies on. */
@@ -199,6 +201,8 @@ function checkShape(value: unknown): string[] {
       if (!isObject(record)) return field(hookPath, record, 'an object');
       for (const name of ['url', 'secret'] as const)
         if (typeof record[name] !== 'string') field(`${hookPath}.${name}`, record[name], 'a string');
+      if (record.pid !== undefined && !Number.isSafeInteger(record.pid))
+        field(`${hookPath}.pid`, record.pid, 'a whole number');
     }),
   );
   return problems;

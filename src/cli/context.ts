@@ -20,6 +20,12 @@ export interface Context {
   stopSignal: AbortSignal;
 }
 
+/** 130 after SIGINT (Ctrl+C), 143 after SIGTERM, as shells report a signal; undefined when not stopped. */
+export function stopExitCode(signal: AbortSignal): number | undefined {
+  if (!signal.aborted) return undefined;
+  return signal.reason === 'SIGTERM' ? 143 : 130;
+}
+
 export async function createContext(globals: GlobalOptions, stopSignal: AbortSignal): Promise<Context> {
   const { createOutput } = await import('./output.js');
   const output = createOutput({ json: Boolean(globals.json) });

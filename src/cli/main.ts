@@ -16,7 +16,10 @@ function isCommanderError(error: unknown): error is Error & { code: string } {
 }
 
 async function report(error: unknown): Promise<number> {
-  const { ExitCode, V2kError } = await import('../core/errors.js');
+  const [{ ExitCode, V2kError }, { stopExitCode }] = await Promise.all([
+    import('../core/errors.js'),
+    import('./context.js'),
+  ]);
   await new Promise((resolve) => setImmediate(resolve)); // what the command printed goes out before its error
   if (isCommanderError(error)) {
     if (
@@ -34,19 +37,13 @@ async function report(error: unknown): Promise<number> {
   if (error instanceof V2kError) {
     process.stderr.write(`Error: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
     // A command cut short by Ctrl+C (or a SIGTERM) ends as shells expect of a signal: 128 + its number.
-    return signalExitCode(stop.signal) ?? error.exitCode;
+    return stopExitCode(stop.signal) ?? error.exitCode;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(
     `Unexpected error: ${detail}\nThis is a bug in v2k-webhooks; please report it with the command you ran.\n`,
   );
   return ExitCode.FAILURE;
-}
-
-/** 130 after SIGINT, 143 after SIGTERM; undefined when no signal stopped the command. */
-function signalExitCode(signal: AbortSignal): number | undefined {
-  if (!signal.aborted) return undefined;
-  return signal.reason === 'SIGTERM' ? 143 : 130;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
