@@ -8,6 +8,8 @@ import { helpRequest, renderHelp, type HelpSnapshot } from './help.js';
 export type { CommandModule, Lazy } from './program.js';
 
 const stop = new AbortController();
+/** After the reader of our output went away, how long the command has to clean up. */
+const EPIPE_GRACE_MS = 3000;
 
 /** commander's errors, recognised without importing commander (it is not loaded for --version). */
 function isCommanderError(error: unknown): error is Error & { code: string } {
@@ -54,11 +56,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// `v2k-webhooks … | head` closes the pipe early: that is the reader's choice, not an error. Any
-// other failure to write our own output ends the command with 1 (there is nowhere to report it).
+// `v2k-webhooks … | head` closes the pipe early: that is the reader's choice, not an error. The
+// command is stopped as by Ctrl+C, so it cleans up (demo's temporary directory, listen's webhook)
+// and exits 0; one that does not stop within a moment is ended. Any other failure to write our
+// own output ends the command with 1 (there is nowhere to report it).
+let readerGone = false;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    process.exit(error.code === 'EPIPE' ? (process.exitCode ?? 0) : 1);
+    if (error.code !== 'EPIPE') process.exit(1);
+    if (readerGone) return;
+    readerGone = true;
+    if (!stop.signal.aborted) stop.abort('EPIPE');
+    setTimeout(() => process.exit(0), EPIPE_GRACE_MS).unref();
   });
 }
 
@@ -92,4 +101,5 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   } catch (error) {
     process.exitCode = await report(error);
   }
+  if (readerGone) process.exitCode = 0;
 }
