@@ -3,7 +3,7 @@
 // and --version within 1.3x of `node -e 0`).
 
 import { readFileSync } from 'node:fs';
-import { helpRequest, renderHelp, type HelpSnapshot } from './help.js';
+import { helpRequest, renderHelp, unknownCommand, type HelpSnapshot } from './help.js';
 
 export type { CommandModule, Lazy } from './program.js';
 
@@ -71,8 +71,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-/** Prints the help of `path` from the snapshot the build made; false when there is none for it. */
-function printHelpFromSnapshot(path: string): boolean {
+/**
+ * Answers a help request from the snapshot the build made: prints the help of `path`, or exits 2
+ * for a path that is no command (`nosuch --help`). False when commander must answer: no snapshot
+ * (run from the sources), or a path the snapshot does not hold (`help --help`).
+ */
+async function helpFromSnapshot(path: string): Promise<boolean> {
   let snapshot: HelpSnapshot;
   try {
     snapshot = JSON.parse(readFileSync(new URL('./help.json', import.meta.url), 'utf8')) as HelpSnapshot;
@@ -80,7 +84,13 @@ function printHelpFromSnapshot(path: string): boolean {
     return false; // run from the sources (npm run dev): no snapshot, commander answers
   }
   const entry = Object.hasOwn(snapshot, path) ? snapshot[path] : undefined;
-  if (entry === undefined) return false;
+  if (entry === undefined) {
+    const unknown = unknownCommand(path, ['help', ...Object.keys(snapshot)]);
+    if (!unknown) return false;
+    const { UsageError } = await import('../core/errors.js');
+    process.exitCode = await report(new UsageError(unknown.message, unknown.hint));
+    return true;
+  }
   // commander's width rule: the terminal's columns, else 80.
   process.stdout.write(renderHelp(entry, process.stdout.isTTY ? process.stdout.columns : undefined));
   return true;
@@ -92,7 +102,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   // The one answer that needs no command table: skip loading commander at all.
   const { VERSION } = await import('../core/version.js');
   process.stdout.write(`${VERSION}\n`);
-} else if (helpPath !== undefined && printHelpFromSnapshot(helpPath)) {
+} else if (helpPath !== undefined && (await helpFromSnapshot(helpPath))) {
   // Printed from the build's snapshot of the command table: commander was not needed either.
 } else {
   try {

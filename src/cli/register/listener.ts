@@ -2,13 +2,17 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_LISTEN_PORT } from '../../core/defaults.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Lazy } from '../main.js';
+import { examples } from './examples.js';
 import { collect, parseDuration, parseInteger } from './parsers.js';
 
 /** The local relay (`listen`) and the replay of what it recorded (SPEC §5, issue 5). */
 export function registerListener(program: Command, lazy: Lazy): void {
-  program
+  const listen = program
     .command('listen')
-    .description('receive deliveries, verify their signatures, print them and forward them to your app')
+    .summary('verify deliveries and forward them to your app')
+    .description(
+      'Receive deliveries, verify their signatures, print them and forward them to your app. With --register, it keeps one webhook per listener URL: disabled when it stops, enabled again with the same secret by the next run.',
+    )
     .addOption(
       new Option('--port <port>', 'port to listen on (0 picks a free one)')
         .default(DEFAULT_LISTEN_PORT)
@@ -21,7 +25,7 @@ export function registerListener(program: Command, lazy: Lazy): void {
       collect,
     )
     .option('--secret <secret>', 'webhook secret to verify with; repeat for rotation (env V2K_WEBHOOK_SECRET)', collect)
-    .option('--register', 'create a webhook pointing at this listener through the API, and delete it on exit')
+    .option('--register', 'register a webhook for this listener through the API (reused by the next run)')
     .option('--public-url <url>', 'with --register: the URL the platform should deliver to (e.g. a tunnel)')
     .option('--events <list>', 'with --register: comma-separated event types (default: all)')
     .option('--print-secret', 'with --register: print the webhook secret alone on stdout, for scripts')
@@ -44,8 +48,14 @@ export function registerListener(program: Command, lazy: Lazy): void {
     )
     .option('--verbose', 'also print each payload as indented JSON')
     .action(lazy(() => import('../commands/listen.js')));
+  examples(
+    listen,
+    'v2k-webhooks listen --register --forward localhost:3000 --write-env .env',
+    'v2k-webhooks listen --secret "$V2K_WEBHOOK_SECRET" --forward localhost:3000',
+    'v2k-webhooks listen --register --expect trade.completed:2 --timeout 30s',
+  );
 
-  program
+  const replay = program
     .command('replay')
     .argument('<file>', 'a file written by `listen --record`')
     .description('re-send recorded deliveries to a URL; exit 1 if any answer is not 2xx')
@@ -60,4 +70,5 @@ export function registerListener(program: Command, lazy: Lazy): void {
         .argParser(parseDuration),
     )
     .action(lazy(() => import('../commands/replay.js'), ['file']));
+  examples(replay, 'v2k-webhooks replay deliveries.jsonl --to localhost:3000 --secret "$SECRET"');
 }
