@@ -70,6 +70,15 @@ describe('test: one success rule with the dispatcher', () => {
   });
 });
 
+describe('the dispatcher opened in a browser (issue 17)', () => {
+  it('GET / redirects to the monitoring page', async () => {
+    const answer = await fetch(`${dispatcher.url}/`, { redirect: 'manual' });
+    expect(answer.status).toBe(302);
+    expect(answer.headers.get('location')).toBe('/admin/webhooks');
+    expect((await fetch(`${dispatcher.url}/nope`, { redirect: 'manual' })).status).toBe(404);
+  });
+});
+
 describe('409 webhook_disabled', () => {
   it('says "Enable it first" once, with the CLI command', async () => {
     const user = users[1] as string;
