@@ -101,6 +101,7 @@ let spinning = 0;
 /** An ora spinner on stderr on a TTY; elsewhere nothing, so logs and CI output stay clean. */
 export async function startSpinner(ctx: Context, text: string): Promise<Spinner> {
   if (!ctx.interactive) return { update: () => undefined, stop: () => undefined };
+  spinning++; // before the import: calls that go slow together start one spinner, not one each
   const { default: ora } = await import('ora');
   const spinner = ora({
     text,
@@ -111,7 +112,6 @@ export async function startSpinner(ctx: Context, text: string): Promise<Spinner>
     // Ctrl+C (issue 17): keep the terminal as it is, so Ctrl+C is a SIGINT that main.ts handles.
     discardStdin: false,
   }).start();
-  spinning++;
   let stopped = false;
   return {
     update: (t) => {
