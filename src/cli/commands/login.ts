@@ -1,5 +1,5 @@
 import { UsageError } from '../../core/errors.js';
-import { checkApiKey, resolveSettings } from '../api.js';
+import { checkApiKey, patient, resolveSettings } from '../api.js';
 import { maskKey, openConfig } from '../config.js';
 import type { Context } from '../context.js';
 import { readStream } from '../input.js';
@@ -53,7 +53,7 @@ export async function run(options: LoginOptions, ctx: Context): Promise<void> {
     checkApiKey(apiKey, 'prompt', settings.profile);
   }
 
-  const client = createApiClient({ baseUrl: settings.apiUrl, apiKey, signal: ctx.stopSignal });
+  const client = patient(createApiClient({ baseUrl: settings.apiUrl, apiKey, signal: ctx.stopSignal }), ctx);
   const webhooks = await client.listWebhooks(); // a rejected key throws ApiError 401 → exit 3, and nothing is saved
   await store.set(settings.profile, { apiUrl: client.baseUrl, apiKey });
 
