@@ -1,38 +1,56 @@
 import type { ApiClient } from '../core/api-client.js';
+import { formatDuration } from '../core/duration.js';
 import { CredentialsError, UsageError } from '../core/errors.js';
-import { DEFAULT_API_URL, DEFAULT_PROFILE, checkProfileName, maskKey, openConfig, type Profile } from './config.js';
+import {
+  DEFAULT_API_URL,
+  DEFAULT_PROFILE,
+  checkProfileName,
+  openConfig,
+  type ConfigData,
+  type Profile,
+} from './config.js';
 import type { Context, GlobalOptions } from './context.js';
+import { withPatience } from './prompts.js';
 
 export type Source = 'flag' | 'env' | 'profile' | 'default';
 
 /** Where the API is, which key to use and where each came from (SPEC §5: flag > env > profile > default). */
 export interface Settings {
   profile: string;
-  profileSource: Exclude<Source, 'profile'>;
+  /** `config`: the default profile chosen with `config use`. */
+  profileSource: 'flag' | 'env' | 'config' | 'default';
   /** The saved profile, when there is one. */
   saved: Profile | undefined;
   apiUrl: string;
   apiUrlSource: Source;
   apiKey: string | undefined;
   apiKeySource: Exclude<Source, 'default'> | undefined;
+  /** The profile whose saved key is used: `profile`, or another one saved for this very URL. */
+  keyProfile?: string;
   /** Set when the profile's key was left out because it was saved for another URL. */
   keyWithheld?: { savedFor: string };
+  /** Set when several profiles hold different keys for this URL, so none was picked. */
+  keyAmbiguous?: string[];
 }
+
+/** What resolveSettings reads of the config file. */
+export type SavedConfig = Pick<ConfigData, 'profiles' | 'defaultProfile'>;
 
 /**
  * Resolves the settings of one run. A saved key is bound to the URL it was saved with: it is
  * never sent to another URL given by flag or environment (as gh binds tokens to hosts), so
- * `--api-url http://somewhere` cannot leak the platform key.
+ * `--api-url http://somewhere` cannot leak the platform key. The other way round, a URL given by
+ * flag or environment finds the key of the profile saved for exactly that URL (same scheme,
+ * host, port and path; a trailing slash aside), unless --profile or V2K_PROFILE chose a profile.
  */
-export function resolveSettings(
-  globals: GlobalOptions,
-  env: NodeJS.ProcessEnv,
-  profiles: Record<string, Profile>,
-): Settings {
-  const flagProfile = nonEmpty(globals.profile);
-  const envProfile = nonEmpty(env.V2K_PROFILE);
-  const profile = flagProfile ?? envProfile ?? DEFAULT_PROFILE;
-  const profileSource = flagProfile ? 'flag' : envProfile ? 'env' : 'default';
+export function resolveSettings(globals: GlobalOptions, env: NodeJS.ProcessEnv, config: SavedConfig): Settings {
+  const { profiles } = config;
+  const [profile, profileSource] = pick<Settings['profileSource']>(
+    [nonEmpty(globals.profile), 'flag'],
+    [nonEmpty(env.V2K_PROFILE), 'env'],
+    [nonEmpty(config.defaultProfile), 'config'],
+    [DEFAULT_PROFILE, 'default'],
+  ) as [string, Settings['profileSource']];
   const problem = checkProfileName(profile);
   if (problem)
     throw new UsageError(
@@ -53,21 +71,40 @@ export function resolveSettings(
     [nonEmpty(env.V2K_API_KEY), 'env'],
     [nonEmpty(saved?.apiKey), 'profile'],
   );
-  let keyWithheld: Settings['keyWithheld'];
+  const settings: Settings = { profile, profileSource, saved, apiUrl, apiUrlSource, apiKey, apiKeySource };
   if (apiKeySource === 'profile') {
     const savedFor = saved?.apiUrl ?? DEFAULT_API_URL;
     if (sameUrl(savedFor, apiUrl) === false) {
-      keyWithheld = { savedFor };
+      settings.keyWithheld = { savedFor };
       apiKey = undefined;
       apiKeySource = undefined;
-    }
+    } else settings.keyProfile = profile;
   }
-  return { profile, profileSource, saved, apiUrl, apiUrlSource, apiKey, apiKeySource, keyWithheld };
+  if (apiKey === undefined && (profileSource === 'config' || profileSource === 'default')) {
+    const matching = Object.entries(profiles).filter(
+      ([, p]) => nonEmpty(p.apiKey) !== undefined && sameUrl(p.apiUrl ?? DEFAULT_API_URL, apiUrl) === true,
+    );
+    const keys = new Set(matching.map(([, p]) => nonEmpty(p.apiKey)));
+    if (keys.size === 1) {
+      const [name, match] = matching[0] as [string, Profile];
+      apiKey = nonEmpty(match.apiKey);
+      apiKeySource = 'profile';
+      settings.keyProfile = name;
+      delete settings.keyWithheld;
+    } else if (keys.size > 1) settings.keyAmbiguous = matching.map(([name]) => name);
+  }
+  return { ...settings, apiKey, apiKeySource };
 }
 
 /** The error for "no key": what was looked at, and how to give one. */
 export function missingKeyError(settings: Settings): CredentialsError {
   const login = `v2k-webhooks login${settings.profile === DEFAULT_PROFILE ? '' : ` --profile ${settings.profile}`}`;
+  if (settings.keyAmbiguous) {
+    return new CredentialsError(
+      `No API key for ${settings.apiUrl}: profiles ${settings.keyAmbiguous.map((n) => `"${n}"`).join(', ')} hold different keys for it.`,
+      `Choose one with --profile NAME (or V2K_PROFILE), or pass --api-key.`,
+    );
+  }
   if (settings.keyWithheld) {
     return new CredentialsError(
       `No API key for ${settings.apiUrl}: the key saved in profile "${settings.profile}" is for ${settings.keyWithheld.savedFor}, and a saved key is only sent to its own URL.`,
@@ -77,7 +114,7 @@ export function missingKeyError(settings: Settings): CredentialsError {
   if (settings.profileSource !== 'default' && !settings.saved) {
     return new CredentialsError(
       `No API key: profile "${settings.profile}" is not saved.`,
-      `Run \`${login}\` or set V2K_API_KEY (\`v2k-webhooks config list\` shows the saved profiles).`,
+      `Run \`${login}\` or set V2K_API_KEY (\`v2k-webhooks config list\` shows the saved profiles${settings.profileSource === 'config' ? '; `v2k-webhooks config use NAME` picks another' : ''}).`,
     );
   }
   return new CredentialsError(`No API key for ${settings.apiUrl}.`, `Run \`${login}\` or set V2K_API_KEY.`);
@@ -134,23 +171,57 @@ export async function connect(
   // skip reading them, which also spares loading conf.
   const given = (flag: string | undefined, env: string | undefined) => Boolean(flag?.trim() || env?.trim());
   const complete = given(ctx.globals.apiUrl, ctx.env.V2K_API_URL) && given(ctx.globals.apiKey, ctx.env.V2K_API_KEY);
-  const profiles = complete ? {} : (await openConfig()).profiles();
-  const settings = resolveSettings(ctx.globals, ctx.env, profiles);
+  const saved = complete ? { profiles: {} } : (await openConfig()).data();
+  const settings = resolveSettings(ctx.globals, ctx.env, saved);
   if (!settings.apiKey) throw missingKeyError(settings);
-  checkApiKey(settings.apiKey, settings.apiKeySource ?? 'argument', settings.profile);
+  checkApiKey(settings.apiKey, settings.apiKeySource ?? 'argument', settings.keyProfile ?? settings.profile);
   const { createApiClient } = await import('../core/api-client.js');
   const client = createApiClient({
     baseUrl: settings.apiUrl,
     apiKey: settings.apiKey,
     signal: interruptible ? ctx.stopSignal : undefined,
   });
-  return { client, apiUrl: client.baseUrl, profile: settings.profile };
+  return { client: patient(client, ctx), apiUrl: client.baseUrl, profile: settings.profile };
 }
 
-/** For messages: which key is in use, masked. */
-export function describeKey(settings: Pick<Settings, 'apiKey' | 'apiKeySource'>): string {
-  if (!settings.apiKey) return 'none';
-  return `${maskKey(settings.apiKey)} (from ${settings.apiKeySource === 'flag' ? '--api-key' : settings.apiKeySource === 'env' ? 'V2K_API_KEY' : 'the profile'})`;
+/**
+ * The client, with a spinner on a terminal for any call not answered within a second, saying
+ * what it waits for and when it gives up (issue 17: a hung API waited 30 s in silence).
+ */
+export function patient(client: ApiClient, ctx: Context): ApiClient {
+  if (!ctx.interactive) return client;
+  const limit = formatDuration(client.timeoutMs);
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const call: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(call instanceof Promise)) return call;
+        return withPatience(
+          ctx,
+          call,
+          (waited) =>
+            `Waiting for ${target.baseUrl} (${formatDuration(Math.floor(waited / 1000) * 1000)} so far; gives up after ${limit}; Ctrl+C stops)`,
+        );
+      };
+    },
+  });
+}
+
+/** For messages: where a setting came from ("--api-url", "V2K_API_KEY", 'profile "local"', "the default"). */
+export function describeSource(settings: Settings, key: 'api-url' | 'api-key'): string {
+  const source = key === 'api-url' ? settings.apiUrlSource : settings.apiKeySource;
+  const name = key === 'api-url' ? 'API_URL' : 'API_KEY';
+  if (source === 'flag') return `--${key}`;
+  if (source === 'env') return `V2K_${name}`;
+  if (source === 'profile') {
+    const profile = key === 'api-key' ? (settings.keyProfile ?? settings.profile) : settings.profile;
+    return key === 'api-key' && profile !== settings.profile
+      ? `profile "${profile}", saved for this URL`
+      : `profile "${profile}"`;
+  }
+  return 'the default';
 }
 
 /** Equal after normalising (trailing slash, case of host, default port); undefined when either is not a URL. */

@@ -20,6 +20,15 @@ export interface Context {
   stopSignal: AbortSignal;
 }
 
+/** Why the stop signal fires: a signal, or stdout's reader went away (`… | head`). */
+export type StopReason = 'SIGINT' | 'SIGTERM' | 'EPIPE';
+
+/** 130 after SIGINT (Ctrl+C), 143 after SIGTERM, as shells report a signal; undefined otherwise. */
+export function stopExitCode(signal: AbortSignal): number | undefined {
+  if (!signal.aborted) return undefined;
+  return signal.reason === 'SIGINT' ? 130 : signal.reason === 'SIGTERM' ? 143 : undefined;
+}
+
 export async function createContext(globals: GlobalOptions, stopSignal: AbortSignal): Promise<Context> {
   const { createOutput } = await import('./output.js');
   const output = createOutput({ json: Boolean(globals.json) });

@@ -29,3 +29,27 @@ function printableKeepingStyle(cell: string): string {
   }
   return out + printable(cell.slice(last));
 }
+
+/** Greedy word wrap to `width` columns (a word longer than that stays whole on its own line). */
+export function wrapText(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const out: string[] = [];
+      let current = '';
+      for (const word of line.split(' ')) {
+        if (current !== '' && current.length + 1 + word.length > width) {
+          out.push(current);
+          current = word;
+        } else current = current === '' ? word : `${current} ${word}`;
+      }
+      out.push(current);
+      return out.join('\n');
+    })
+    .join('\n');
+}
+
+/** A plain line cut to `width` columns, ending with `…` when cut. */
+export function fitWidth(line: string, width: number): string {
+  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
+}

@@ -2,12 +2,25 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
 import type { Context } from './context.js';
 
-/** Reads a payload's raw bytes from a file, or from stdin for `-` or when stdin is piped. */
+/**
+ * Reads a payload's raw bytes from a file, or from stdin for `-` or when stdin is piped. Without
+ * the flag, an empty stdin (none at all, /dev/null, a closed pipe) is a usage error rather than
+ * an empty body signed (issue 17); `-` takes stdin as it is, empty included.
+ */
 export async function readPayload(source: string | undefined, ctx: Context, flag = '--payload'): Promise<Buffer> {
   if (source === undefined && ctx.stdin.isTTY) {
     throw new UsageError(`No payload given.`, `Pass ${flag} FILE, or pipe the body on stdin (${flag} -).`);
   }
-  if (source === undefined || source === '-') return readStream(ctx.stdin);
+  if (source === '-') return readStream(ctx.stdin);
+  if (source === undefined) {
+    const piped = await readStream(ctx.stdin);
+    if (piped.length === 0)
+      throw new UsageError(
+        'No payload given: nothing came on stdin.',
+        `Pass ${flag} FILE, or pipe the body in (${flag} - takes stdin even when it is empty).`,
+      );
+    return piped;
+  }
   try {
     return await readFile(source);
   } catch (error) {

@@ -1,7 +1,11 @@
-import { Command } from 'commander';
+import { Command, Help } from 'commander';
 import { VERSION } from '../core/version.js';
+import { UsageError } from '../core/errors.js';
 import type { Context, GlobalOptions } from './context.js';
+import { commandPaths, helpRequest, unknownCommand } from './help.js';
+import { registerCompletion } from './register/completion.js';
 import { registerDispatcher } from './register/dispatcher.js';
+import { examples } from './register/examples.js';
 import { registerListener } from './register/listener.js';
 import { registerManagement } from './register/management.js';
 import { registerTools } from './register/tools.js';
@@ -39,7 +43,12 @@ export async function runProgram(argv: readonly string[], stopSignal: AbortSigna
       );
       if (typeof code === 'number') exitCode = code;
     };
-  await buildProgram(lazy).parseAsync(argv);
+  const program = buildProgram(lazy);
+  // `nosuch --help` is an unknown command, not the program's help (as main.ts answers from help.json).
+  const path = helpRequest(argv.slice(2));
+  const unknown = path === undefined ? undefined : unknownCommand(path, commandPaths(program));
+  if (unknown) throw new UsageError(unknown.message, unknown.hint);
+  await program.parseAsync(argv);
   return exitCode;
 }
 
@@ -54,15 +63,34 @@ export function buildProgram(lazy: Lazy): Command {
     .option('--json', 'print only JSON on stdout, for scripts')
     .showSuggestionAfterError()
     .exitOverride()
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 success, 1 failure (API error, bad signature, unmet expectation), 2 usage error, 3 missing or rejected credentials.',
-    );
+    // Inherited by every command made after this: each shows the global options (issue 17), and
+    // the command list leaves out "[options]" so that its descriptions have room to wrap at 80.
+    .configureHelp({
+      showGlobalOptions: true,
+      subcommandTerm(this: Help, command: Command) {
+        return Help.prototype.subcommandTerm.call(this, command).replace(' [options]', '');
+      },
+    });
+  examples(
+    program,
+    'v2k-webhooks demo',
+    'v2k-webhooks dispatcher',
+    'v2k-webhooks listen --register --forward localhost:3000 --write-env .env',
+  ).addHelpText(
+    'after',
+    [
+      '',
+      'Exit codes: 0 success, 1 failure (API error, bad signature, unmet expectation),',
+      '2 usage error, 3 missing or rejected credentials, 130 stopped by Ctrl+C.',
+      'Run `v2k-webhooks <command> --help` for the options and examples of each.',
+    ].join('\n'),
+  );
   program.configureOutput({ outputError: () => undefined });
   registerManagement(program, lazy);
   registerListener(program, lazy);
   registerDispatcher(program, lazy);
   registerTools(program, lazy);
+  registerCompletion(program, lazy);
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => undefined });
   return program;
 }

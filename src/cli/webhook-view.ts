@@ -1,7 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import type { Attempt, Delivery, Webhook, WebhookStats } from '../core/api-types.js';
+import { formatDuration } from '../core/duration.js';
 import { EVENT_TYPES, type EventSubscription } from '../core/events.js';
 import { UsageError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 import { MAX_DESCRIPTION_LENGTH } from '../core/limits.js';
 import { checkWebhookUrl } from '../core/webhook-url.js';
 import { printable } from '../core/printable.js';
@@ -19,7 +21,7 @@ export function parseEvents(values: string[] | string | undefined, flag: string)
   for (const type of list) {
     if (type !== '*' && !(EVENT_TYPES as readonly string[]).includes(type)) {
       throw new UsageError(
-        `${flag}: unknown event type ${JSON.stringify(type)}.`,
+        `${flag}: unknown event type ${JSON.stringify(type)}.${didYouMean(type, EVENT_TYPES)}`,
         `Use a comma-separated list of ${EVENT_TYPES.join(', ')}, or * for all (\`v2k-webhooks events\` describes them).`,
       );
     }
@@ -28,11 +30,22 @@ export function parseEvents(values: string[] | string | undefined, flag: string)
   return [...new Set(list)] as EventSubscription[];
 }
 
+/**
+ * `localhost:3000` and `127.0.0.1:3000/hooks` mean http://…, as `listen --forward` reads them
+ * (issue 17: create refused them as "must use http or https, not localhost"). Anything else is
+ * left as it is.
+ */
+export function expandUrlShorthand(value: string): string {
+  const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})(\/\S*)?$/.exec(value.trim());
+  return match ? `http://${match[1]}:${match[2]}${match[3] ?? '/'}` : value;
+}
+
 /** A URL flag, or a usage error (exit 2) saying what is wrong with it (core/webhook-url.ts holds the rule). */
-export function requireWebhookUrl(value: string, flag: string): string {
+export function requireWebhookUrl(given: string, flag: string): string {
+  const value = expandUrlShorthand(given);
   const problem = checkWebhookUrl(value);
   if (problem !== undefined) {
-    const shown = value.length > 100 ? `${JSON.stringify(value.slice(0, 100))}…` : JSON.stringify(value);
+    const shown = given.length > 100 ? `${JSON.stringify(given.slice(0, 100))}…` : JSON.stringify(given);
     throw new UsageError(`Bad ${flag} ${shown}: the URL ${problem}.`, `Pass ${flag} https://…`);
   }
   return value;
@@ -40,7 +53,7 @@ export function requireWebhookUrl(value: string, flag: string): string {
 
 /** For a prompt's validate: true, or what to fix. */
 export function validateWebhookUrlAnswer(value: string): true | string {
-  const problem = checkWebhookUrl(value);
+  const problem = checkWebhookUrl(expandUrlShorthand(value));
   return problem === undefined ? true : `The URL ${problem}.`;
 }
 
@@ -102,7 +115,7 @@ export function renderWebhook(
         'Response',
         stats.avgResponseMs === null
           ? '—'
-          : `avg ${round(stats.avgResponseMs)} ms, p95 ${round(stats.p95ResponseMs ?? 0)} ms`,
+          : `avg ${formatDuration(stats.avgResponseMs)}, p95 ${formatDuration(stats.p95ResponseMs ?? 0)}`,
       ),
       field('Last delivery', stats.lastDeliveryAt ? `${stats.lastDeliveryAt}${ago(stats.lastDeliveryAt, now)}` : '—'),
     );

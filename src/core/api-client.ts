@@ -13,6 +13,7 @@ import type {
   WebhookWithStats,
 } from './api-types.js';
 import { apiError, interruptedError, isRetryableNetworkError, networkError, preview } from './api-errors.js';
+import { formatDuration } from './duration.js';
 import { UsageError, V2kError } from './errors.js';
 import { USER_AGENT } from './version.js';
 
@@ -50,6 +51,8 @@ export interface RequestOptions {
 /** The V2K REST API (SPEC §3). Every non-2xx answer rejects with an `ApiError`. */
 export interface ApiClient {
   readonly baseUrl: string;
+  /** How long one attempt may wait for its answer, in ms. */
+  readonly timeoutMs: number;
   /** One HTTP call: timeout, retries for idempotent methods, errors as `ApiError` / `V2kError`. */
   request<T>(method: HttpMethod, path: string, options?: RequestOptions): Promise<T>;
   listWebhooks(): Promise<Webhook[]>;
@@ -147,7 +150,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     } catch (error) {
       if (stop?.aborted) throw interruptedError(method, url, error);
       if (timeout.aborted) {
-        throw new V2kError(`${method} ${url} got no answer within ${formatMs(timeoutMs)}.`, {
+        throw new V2kError(`${method} ${url} got no answer within ${formatDuration(timeoutMs)}.`, {
           code: 'timeout',
           hint: 'The API may be overloaded or unreachable; try again, or check --api-url.',
           cause: error,
@@ -177,6 +180,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   return {
     baseUrl,
+    timeoutMs,
     request,
     listWebhooks: () => list<Webhook>('/api/webhooks'),
     createWebhook: (input) => request('POST', '/api/webhooks', { body: input }),
@@ -248,10 +252,6 @@ async function readCapped(body: AsyncIterable<Uint8Array> & { destroy?: () => vo
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** Waits `ms`, or less when `signal` aborts (the caller then sees it aborted and stops). */

@@ -7,6 +7,8 @@ export const ExitCode = {
   USAGE: 2,
   /** Missing or rejected credentials. */
   CREDENTIALS: 3,
+  /** Stopped by Ctrl+C (128 + SIGINT), as shells report it (issue 17). */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -12,10 +12,10 @@ import type { Listener, ListenerEvent, ListenerLogger, ListenerOptions } from '.
 import { createDeliveryChecker } from './verdict.js';
 
 import { MAX_BODY_BYTES } from '../core/limits.js';
+import { DEFAULT_DISPATCHER_PORT, DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_LISTEN_PORT } from '../core/defaults.js';
 
-export { MAX_BODY_BYTES };
-export const DEFAULT_PORT = 4000;
-export const DEFAULT_FORWARD_TIMEOUT_MS = 10_000;
+export { DEFAULT_FORWARD_TIMEOUT_MS, MAX_BODY_BYTES };
+export const DEFAULT_PORT = DEFAULT_LISTEN_PORT;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 const SILENT: ListenerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -240,7 +240,7 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
         reject(
           new V2kError(`Port ${port} on ${host} is already in use.`, {
             code: 'port_in_use',
-            hint: 'Pass --port with a free port (--port 0 picks one). `v2k-webhooks dispatcher` also defaults to 4000.',
+            hint: `Pass --port with a free port (--port 0 picks one). \`listen\` defaults to ${DEFAULT_LISTEN_PORT}, \`v2k-webhooks dispatcher\` to ${DEFAULT_DISPATCHER_PORT}.`,
           }),
         );
       } else

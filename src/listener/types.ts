@@ -67,7 +67,7 @@ export interface ListenerEvent {
 }
 
 export interface ListenerOptions {
-  /** Default 4000 (SPEC §5); 0 picks a free port. */
+  /** Default 4001 (SPEC §5); 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1: the relay is for this machine unless asked otherwise. */
   host?: string;

@@ -1,6 +1,10 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/core/events.js';
-import { cli } from '../helpers/cli.js';
+import { BIN, cli } from '../helpers/cli.js';
 
 // issue 9: the README's first command runs `demo`; here it runs as the built bin, off a TTY.
 describe('v2k-webhooks demo', () => {
@@ -53,7 +57,35 @@ describe('v2k-webhooks demo', () => {
     const result = await cli(['demo'], { timeout: 60_000 });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/monitoring\s+http:\/\/127\.0\.0\.1:\d+\/admin\/webhooks/);
-    expect(result.stdout).toMatch(/trade\.failed .*attempt 2\s+\[verified\]/);
-    expect(result.stdout).toMatch(/Done in \d+\.\d s/);
+    expect(result.stdout).toMatch(/trade\.failed .* #2\s+\[verified\]/);
+    expect(result.stdout).toMatch(/Done in \d+(\.\d)?s/);
+    expect(result.stdout).toMatch(/api key\s+v2k_dev_\S+/);
+  });
+
+  it('`demo | head` stops, cleans up its temporary directory and exits 0 (issue 17)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'v2k-demo-tmp-'));
+    const result = await execa('sh', ['-c', `node "${BIN}" demo | head -n 3`], {
+      env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' },
+      reject: false,
+      timeout: 60_000,
+    });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(String(result.stdout).split('\n')).toHaveLength(3);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('--keep shows the API key and how to use it, and stops with Ctrl+C (exit 0)', async () => {
+    const child = cli(['demo', '--keep'], { timeout: 60_000 }) as unknown as ResultPromise;
+    let stdout = '';
+    await new Promise<void>((resolve) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/Press Ctrl\+C to stop/.test(stdout)) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(stdout).toMatch(/export V2K_API_URL=http:\/\/127\.0\.0\.1:\d+ V2K_API_KEY=v2k_dev_\S+/);
   });
 });

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tempHome } from '../helpers/cli.js';
-import { EVENT_TYPES } from '../../src/core/events.js';
+import { EVENT_CATALOG, EVENT_TYPES } from '../../src/core/events.js';
+import { sign } from '../../src/core/signature.js';
 
 const SECRET = 'whsec_xyz789';
 const dir = tempHome();
@@ -120,6 +121,15 @@ describe('events', () => {
     }
   });
 
+  it('--payload prints only the sample body, byte for byte as a delivery carries it (issue 17)', async () => {
+    const result = await cli(['events', 'trade.completed', '--payload']);
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stdout)).toBe(JSON.stringify(EVENT_CATALOG['trade.completed'].sample));
+    // It signs as such: the body file and the piped payload give one signature.
+    const piped = await cli(['sign', '--secret', SECRET], { stdin: 'pipe', input: String(result.stdout) });
+    expect(piped.stdout).toBe(sign(JSON.stringify(EVENT_CATALOG['trade.completed'].sample), SECRET));
+  });
+
   it('shows one type with its sample', async () => {
     const result = await cli(['--json', 'events', 'royalty.claimed']);
     expect(JSON.parse(String(result.stdout))).toMatchObject({
@@ -132,6 +142,10 @@ describe('events', () => {
 describe('usage errors exit 2 with a hint', () => {
   it.each([
     [['events', 'trade.exploded'], /Unknown event type "trade.exploded"[\s\S]*v2k-webhooks events/],
+    [['events', 'trade.complete'], /Unknown event type "trade.complete"\. Did you mean "trade\.completed"\?/],
+    [['events', '--payload'], /--payload prints the sample of one event type/],
+    // Off a terminal with nothing on stdin: a usage error, not the signature of an empty body (issue 17).
+    [['sign', '--secret', SECRET], /No payload given: nothing came on stdin[\s\S]*--payload FILE/],
     [['verify', '--secret', SECRET], /--signature/],
     [['sign', '--payload', join(dir, 'missing.json'), '--secret', SECRET], /Cannot read --payload/],
     [['sign', '--payload', payloadFile], /No secret given[\s\S]*V2K_WEBHOOK_SECRET/],

@@ -13,6 +13,8 @@ export interface PtyResult {
   output: string;
   /** Set when a step's `expect` never showed up; the run was killed. */
   failedStep?: number;
+  /** Milliseconds from the last step's keys to the program's exit (null when there were no steps). */
+  exitMsAfterLastStep: number | null;
 }
 
 /** Keys as a terminal sends them. */
@@ -27,7 +29,7 @@ ansi = re.compile(rb'\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][0-9A-B]|
 pid, fd = pty.fork()
 if pid == 0:
     os.execvpe(spec['argv'][0], spec['argv'], spec['env'])
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 160, 0, 0))
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 40, spec['columns'], 0, 0))
 seen = b''
 eof = False
 def pump(wait):
@@ -44,6 +46,7 @@ def pump(wait):
     seen += data
 failed = None
 cursor = 0
+sent_at = None
 for i, step in enumerate(spec['steps']):
     pattern = re.compile(step['expect'].encode(), re.S)
     deadline = time.time() + spec['stepTimeout']
@@ -60,6 +63,7 @@ for i, step in enumerate(spec['steps']):
     cursor = match.end()
     time.sleep(0.05)
     os.write(fd, step['send'].encode())
+    sent_at = time.time()
 if failed is not None:
     os.kill(pid, signal.SIGKILL)
 deadline = time.time() + spec['exitTimeout']
@@ -68,8 +72,9 @@ while not eof and time.time() < deadline:
 if not eof:
     os.kill(pid, signal.SIGKILL)
 _, status = os.waitpid(pid, 0)
+exited_ms = None if sent_at is None else round((time.time() - sent_at) * 1000)
 code = os.waitstatus_to_exitcode(status)
-print(json.dumps({'exitCode': code, 'output': ansi.sub(b'', seen).decode('utf8', 'replace'), 'failedStep': failed}))
+print(json.dumps({'exitCode': code, 'output': ansi.sub(b'', seen).decode('utf8', 'replace'), 'failedStep': failed, 'exitMs': exited_ms}))
 `;
 
 /**
@@ -78,13 +83,14 @@ print(json.dumps({'exitCode': code, 'output': ansi.sub(b'', seen).decode('utf8',
  */
 export async function runInPty(
   args: readonly string[],
-  options: { env: Record<string, string>; steps: PtyStep[]; stepTimeoutMs?: number },
+  options: { env: Record<string, string>; steps: PtyStep[]; stepTimeoutMs?: number; columns?: number },
 ): Promise<PtyResult> {
   const spec = {
     argv: [process.execPath, BIN, ...args],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', NO_COLOR: '1', ...options.env },
     steps: options.steps.map((s) => ({ expect: s.expect.source, send: s.send })),
     stepTimeout: (options.stepTimeoutMs ?? 15_000) / 1000,
+    columns: options.columns ?? 160,
     exitTimeout: 15,
   };
   const run = await execa('python3', ['-c', DRIVER], {
@@ -98,10 +104,12 @@ export async function runInPty(
     exitCode: number | null;
     output: string;
     failedStep: number | null;
+    exitMs: number | null;
   };
   return {
     exitCode: result.exitCode,
     output: result.output,
+    exitMsAfterLastStep: result.exitMs,
     ...(result.failedStep === null ? {} : { failedStep: result.failedStep }),
   };
 }

@@ -14,7 +14,8 @@ import { call, readDatabase } from './support.js';
 /**
  * Issue 8: users see only their own things (404 otherwise), nothing answers without a good key
  * (401), and no secret — webhook secret or API key — shows anywhere but where SPEC §3 puts it
- * (the answers of create and rotate-secret; `listen --print-secret`). The config file is 0600.
+ * (the answers of create and rotate-secret; what `listen --register` hands the app: its --json ready
+ * line, --print-secret; issue 17). The config file is 0600.
  */
 const ALICE = 'alice_iso_key_0123456789abcdef';
 const BOB = 'bob_iso_key_0123456789abcdef';
@@ -379,7 +380,7 @@ describe('secrets', () => {
     secrets.push(fresh);
   });
 
-  it('are not printed by listen (its output or its record file) unless --print-secret', async () => {
+  it('are printed by listen only in its --json ready line (never in its logs, events or record file)', async () => {
     const own = await startDispatcher({ timeScale: 0.01, apiKeys: [`${ALICE}:user_alice`] });
     const dir = mkdtempSync(join(tmpdir(), 'v2k-iso-listen-'));
     const record = join(dir, 'record.jsonl');
@@ -402,8 +403,12 @@ describe('secrets', () => {
       const quietSecret = webhooks.find((w) => w.id === (quiet.ready.webhook as { id: string }).id)?.secret as string;
       const loudSecret = webhooks.find((w) => w.id === (loud.ready.webhook as { id: string }).id)?.secret as string;
       expect(quietSecret).toMatch(/^whsec_/);
+      // Issue 17: the --json ready line carries the secret the app needs (as `stripe listen`
+      // prints it) — that line only: no event line, no log line, not the record file.
+      expect(quiet.ready.secret).toBe(quietSecret);
+      const [, ...afterReady] = quietOut.stdout.split('\n');
       for (const [where, text] of [
-        ['stdout', quietOut.stdout],
+        ['stdout after the ready line', afterReady.join('\n')],
         ['stderr', quietOut.stderr],
         ['record file', readFileSync(record, 'utf8')],
       ] as const) {

@@ -79,12 +79,48 @@ describe('resolveSettings: flag > environment > saved profile > default (SPEC §
       {},
       { profile: 'staging', saved: undefined, apiKey: undefined, apiUrl: PROD },
     ],
+    [
+      'a URL given by flag finds the key of the profile saved for exactly that URL (issue 17)',
+      { apiUrl: `${LOCAL}/` },
+      {},
+      { profile: 'default', apiKey: 'key_local_profile', apiKeySource: 'profile', keyProfile: 'local' },
+    ],
+    ['and by environment', {}, { V2K_API_URL: LOCAL }, { apiKey: 'key_local_profile', keyProfile: 'local' }],
+    [
+      'but not when --profile chose another profile',
+      { apiUrl: LOCAL, profile: 'default' },
+      {},
+      { apiKey: undefined, keyWithheld: { savedFor: PROD } },
+    ],
+    ['nor for another path on the same host', { apiUrl: `${LOCAL}/v2` }, {}, { apiKey: undefined }],
   ])('%s', (_name, globals, env, expected) => {
-    expect(resolveSettings(globals, env, profiles)).toMatchObject(expected);
+    expect(resolveSettings(globals, env, { profiles })).toMatchObject(expected);
+  });
+
+  it('`config use` sets the profile used when neither flag nor environment names one', () => {
+    expect(resolveSettings({}, {}, { profiles, defaultProfile: 'local' })).toMatchObject({
+      profile: 'local',
+      profileSource: 'config',
+      apiUrl: LOCAL,
+      apiKey: 'key_local_profile',
+    });
+    expect(resolveSettings({}, { V2K_PROFILE: 'default' }, { profiles, defaultProfile: 'local' })).toMatchObject({
+      profile: 'default',
+      profileSource: 'env',
+    });
+  });
+
+  it('two profiles with different keys for the URL: no key, and the error names both', () => {
+    const both = { ...profiles, other: { apiUrl: LOCAL, apiKey: 'key_other_profile' } };
+    const settings = resolveSettings({ apiUrl: LOCAL }, {}, { profiles: both });
+    expect(settings).toMatchObject({ apiKey: undefined, keyAmbiguous: ['local', 'other'] });
+    expect(missingKeyError(settings).message).toMatch(/profiles "local", "other" hold different keys/);
+    const same = { ...profiles, copy: { apiUrl: LOCAL, apiKey: 'key_local_profile' } };
+    expect(resolveSettings({ apiUrl: LOCAL }, {}, { profiles: same }).apiKey).toBe('key_local_profile');
   });
 
   it('refuses a profile name that is not plain', () => {
-    expect(() => resolveSettings({ profile: '../x' }, {}, profiles)).toThrow(/Bad profile name/);
+    expect(() => resolveSettings({ profile: '../x' }, {}, { profiles })).toThrow(/Bad profile name/);
   });
 });
 
@@ -94,7 +130,9 @@ describe('missingKeyError', () => {
     [{ profile: 'staging' }, {}, /profile "staging" is not saved/, /login --profile staging/],
     [{ apiUrl: 'http://127.0.0.1:9999' }, {}, /is for https:\/\/v2k-music.com/, /--api-url http:\/\/127.0.0.1:9999/],
   ])('%j', (globals, env, message, hint) => {
-    const error = missingKeyError(resolveSettings(globals, env, { default: { apiKey: 'k_default_key' } }));
+    const error = missingKeyError(
+      resolveSettings(globals, env, { profiles: { default: { apiKey: 'k_default_key' } } }),
+    );
     expect(error.exitCode).toBe(3);
     expect(error.message).toMatch(message);
     expect(error.hint).toMatch(hint);

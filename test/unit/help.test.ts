@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { helpRequest, renderHelp, snapshotHelp } from '../../src/cli/help.js';
+import { helpRequest, renderHelp, snapshotHelp, unknownCommand, type HelpEntry } from '../../src/cli/help.js';
 import { buildProgram } from '../../src/cli/program.js';
 
 const noAction = () => async () => undefined;
@@ -60,6 +60,54 @@ describe('help from the snapshot', () => {
   });
 });
 
+describe('help for people (issue 17)', () => {
+  const snapshot = snapshotHelp(buildProgram(noAction));
+  const commands = Object.keys(snapshot);
+
+  it('fits 80 columns: no line of any command longer', () => {
+    for (const path of commands) {
+      const long = renderHelp(snapshot[path] as HelpEntry, 80)
+        .split('\n')
+        .filter((line) => line.length > 80);
+      expect({ path, long }).toEqual({ path, long: [] });
+    }
+  });
+
+  it('gives every command 1 to 3 examples', () => {
+    for (const path of commands) {
+      const text = renderHelp(snapshot[path] as HelpEntry, 80);
+      const block = /\nExamples:\n((?: {2}\$ .*\n?)+)/.exec(text)?.[1] ?? '';
+      const count = block.split('\n').filter(Boolean).length;
+      expect(count, path).toBeGreaterThanOrEqual(1);
+      expect(count, path).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it('shows the global options in every command’s help', () => {
+    for (const path of commands.filter((p) => p !== '')) {
+      const text = renderHelp(snapshot[path] as HelpEntry, 80);
+      const global = text.slice(text.indexOf('Global Options:'));
+      expect(text, path).toContain('Global Options:');
+      for (const flag of ['--json', '--api-url <url>', '--api-key <key>', '--profile <name>'])
+        expect(global, `${path}: ${flag}`).toContain(flag);
+    }
+  });
+});
+
+describe('unknownCommand', () => {
+  const known = ['', 'help', 'list', 'listen', 'login', 'config', 'config get', 'config set'];
+  it.each([
+    ['nosuch', /^Unknown command "nosuch"\.$/],
+    ['lsit', /^Unknown command "lsit"\. Did you mean "list"\?$/],
+    ['config gte', /^Unknown command "gte" for `config`\. Did you mean "get"\?$/],
+  ])('%s', (path, message) => {
+    expect(unknownCommand(path, known)?.message).toMatch(message);
+  });
+  it.each([[''], ['list'], ['config get'], ['help']])('%j is a command', (path) => {
+    expect(unknownCommand(path, known)).toBeUndefined();
+  });
+});
+
 describe('helpRequest', () => {
   it.each([
     [['--help'], ''],
@@ -68,6 +116,8 @@ describe('helpRequest', () => {
     [['list', '--help'], 'list'],
     [['config', 'get', '-h'], 'config get'],
     [['help', 'rotate-secret'], 'rotate-secret'],
+    [['help', 'config', 'set'], 'config set'], // issue 17: it showed config's help
+    [['nosuch', '--help'], 'nosuch'], // main.ts answers it: unknown command
   ])('%j asks for the help of %j', (args, path) => {
     expect(helpRequest(args)).toBe(path);
   });
@@ -78,7 +128,6 @@ describe('helpRequest', () => {
     [['list']],
     [['--json', '--help']],
     [['get', 'wh_1', '--help']],
-    [['help', 'config', 'get']],
     [['--help', 'list']],
     [['help', '--json']],
   ])('%j is left to commander', (args) => {

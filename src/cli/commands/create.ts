@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { askChoices, askText, needInput } from '../prompts.js';
 import {
   checkDescription,
+  expandUrlShorthand,
   parseEvents,
   requireDescription,
   requireWebhookUrl,
@@ -30,11 +31,13 @@ export async function run(options: CreateOptions, ctx: Context): Promise<void> {
   if (events === undefined) needInput(ctx, '--events a,b (or * for all)', 'the events to subscribe to');
   const { client } = await connect(ctx);
 
-  url ??= await askText(ctx, {
-    message: 'URL that receives the deliveries',
-    validate: validateWebhookUrlAnswer,
-    required: true,
-  });
+  url ??= expandUrlShorthand(
+    await askText(ctx, {
+      message: 'URL that receives the deliveries',
+      validate: validateWebhookUrlAnswer,
+      required: true,
+    }),
+  );
   events ??= await askEvents(ctx);
   if (description === undefined && ctx.interactive && (options.url === undefined || options.events === undefined)) {
     description =

@@ -1,4 +1,3 @@
-import { V2kError } from '../../core/errors.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { askConfirm, needInput } from '../prompts.js';
@@ -18,11 +17,12 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<void> {
       ctx,
       `Delete webhook ${hook.id} (${hook.url})? Its pending deliveries are cancelled.`,
     );
-    if (!sure)
-      throw new V2kError(`Not deleted: ${hook.id} is unchanged.`, {
-        code: 'cancelled',
-        hint: 'Pass --yes to delete without being asked.',
-      });
+    if (!sure) {
+      // The person's answer, not a failure (as `rm -i` answered "n"): exit 0, nothing changed.
+      ctx.output.result({ id: hook.id, deleted: false }, () => '');
+      ctx.output.info(`Cancelled: ${hook.id} was not deleted.`);
+      return;
+    }
   }
   await client.deleteWebhook(options.id);
   ctx.output.result({ id: options.id, deleted: true }, () => `Deleted webhook ${options.id}.`);

@@ -1,4 +1,5 @@
 import type { Delivery, DeliveryStatus } from '../../core/api-types.js';
+import { formatDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { attemptSucceeded } from '../../core/outcome.js';
 import { connect } from '../api.js';
@@ -50,7 +51,7 @@ export async function run(options: DeliveriesOptions, ctx: Context): Promise<voi
           d.event,
           d.status,
           String(d.attempts.length),
-          attempt ? `${attemptResult(attempt)}, ${attempt.durationMs} ms` : '—',
+          attempt ? `${attemptResult(attempt)}, ${formatDuration(attempt.durationMs)}` : '—',
           relative(d.createdAt, now),
         ];
       }),
@@ -70,12 +71,12 @@ function renderOne(delivery: Delivery, paint: (ok: boolean, text: string) => str
   else {
     lines.push(
       table(
-        ['#', 'AT', 'RESULT', 'MS', 'RESPONSE'],
+        ['#', 'AT', 'RESULT', 'TIME', 'RESPONSE'],
         delivery.attempts.map((a) => [
           String(a.number),
           a.at,
           paint(attemptSucceeded(a), attemptResult(a)),
-          String(a.durationMs),
+          formatDuration(a.durationMs),
           snippet(a.responseBody, 60),
         ]),
       ),

@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Delivery } from '../../core/api-types.js';
+import { formatDuration } from '../../core/duration.js';
 import { ExitCode } from '../../core/errors.js';
 import { EVENT_CATALOG, EVENT_TYPES, type EventType } from '../../core/events.js';
 import { generateSecret, generateTestHeaders } from '../../core/signature.js';
 import type { ListenerEvent } from '../../listener/types.js';
-import type { Context } from '../context.js';
-import { table } from '../format.js';
+import { stopExitCode, type Context } from '../context.js';
+import { table, wrapText } from '../format.js';
 
 export interface DemoOptions {
   keep?: boolean;
@@ -36,15 +37,25 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
   const { output } = ctx;
   const { style } = output;
   const started = performance.now();
+  // On a terminal, lines fit it: short ids, wrapped sentences (issue 17).
+  const width = output.isTTY ? process.stdout.columns : undefined;
+  const say = (text: string) => output.line(width === undefined ? text : wrapText(text, width));
   const dir = await mkdtemp(join(tmpdir(), 'v2k-demo-'));
-  const [{ createDispatcher }, { createListener }, { createApiClient }, { startSampleApp }, { renderEvent }] =
-    await Promise.all([
-      import('../../dispatcher/index.js'),
-      import('../../listener/server.js'),
-      import('../../core/api-client.js'),
-      import('../../demo/sample-app.js'),
-      import('../../listener/pretty.js'),
-    ]);
+  const [
+    { createDispatcher },
+    { createListener },
+    { createApiClient },
+    { startSampleApp },
+    { renderEvent },
+    { RETRY_DELAYS_MS },
+  ] = await Promise.all([
+    import('../../dispatcher/index.js'),
+    import('../../listener/server.js'),
+    import('../../core/api-client.js'),
+    import('../../demo/sample-app.js'),
+    import('../../listener/pretty.js'),
+    import('../../dispatcher/policy.js'),
+  ]);
 
   const cleanups: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })];
   try {
@@ -65,7 +76,7 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
       onEvent(event) {
         events.push(event);
         if (output.json) output.jsonLine(event);
-        else output.line(renderEvent(event, style).join('\n'));
+        else output.line(renderEvent(event, style, width === undefined ? {} : { shortIds: true, width }).join('\n'));
       },
     });
     cleanups.unshift(() => listener.close());
@@ -89,6 +100,8 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
       app: app.url,
       listener: listener.url,
       webhook: webhook.id,
+      // The dispatcher's dev key: with it, every other command works against this dispatcher (--keep).
+      apiKey: dispatcher.devKey,
     };
     if (output.json) output.jsonLine(ready);
     else {
@@ -102,11 +115,12 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
             ['sample app', `${app.url}  (verifies X-V2K-Signature on the raw body)`],
             ['listener', `${listener.url}  → forwards to the sample app`],
             ['webhook', `${webhook.id}, registered for every event (*) by the listener`],
+            ['api key', `${dispatcher.devKey ?? '—'}  (the dispatcher's dev key)`],
           ],
         ),
       );
-      output.line(
-        `\nTriggering ${EVENT_TYPES.length} events; the app fails ${FLAKY_EVENT} once with 503, so the dispatcher retries it 2 s later.\n`,
+      say(
+        `\nTriggering ${EVENT_TYPES.length} events; the app fails ${FLAKY_EVENT} once with 503, so the dispatcher retries it ${formatDuration(RETRY_DELAYS_MS[0])} later.\n`,
       );
     }
 
@@ -158,7 +172,7 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
         monitoring: dispatcher.adminUrl,
       });
     else {
-      output.line(
+      say(
         `\n${style.bold('Forged delivery')} (signed with another secret): listener says ${forgedRejected ? style.red('bad signature') : style.yellow('?')}, the app answered 401.\n`,
       );
       output.line(
@@ -167,17 +181,25 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
           rows.map((r) => [r.event, r.listener, r.app, String(r.attempts), r.status]),
         ),
       );
-      output.line(
+      say(
         ok
-          ? `\n${style.green('Done')} in ${seconds.toFixed(1)} s: ${EVENT_TYPES.length} events verified and forwarded, ${FLAKY_EVENT} retried after a 503.`
-          : `\n${style.red('The demo did not finish as expected')} within ${options.timeout / 1000} s: see the table above.`,
+          ? `\n${style.green('Done')} in ${formatDuration(seconds * 1000)}: ${EVENT_TYPES.length} events verified and forwarded, ${FLAKY_EVENT} retried after a 503.`
+          : `\n${style.red('The demo did not finish as expected')} within ${formatDuration(options.timeout)}: see the table above.`,
       );
-      output.line(
+      say(
         options.keep
-          ? `Monitoring page: ${dispatcher.adminUrl}\nEverything keeps running; press Ctrl+C to stop.`
+          ? [
+              `Monitoring page: ${dispatcher.adminUrl}`,
+              'Everything keeps running; try the other commands against it, in another terminal:',
+              `  export V2K_API_URL=${dispatcher.url} V2K_API_KEY=${dispatcher.devKey ?? ''}`,
+              '  v2k-webhooks list',
+              'Press Ctrl+C to stop.',
+            ].join('\n')
           : `Run \`v2k-webhooks demo --keep\` to keep it running and open ${style.cyan('/admin/webhooks')}.`,
       );
     }
+    // Ctrl+C (or a reader that closed the pipe) before the flow ended: stopped, not failed.
+    if (ctx.stopSignal.aborted && !ok) return stopExitCode(ctx.stopSignal) ?? ExitCode.OK;
 
     if (options.keep && ok)
       await new Promise<void>((resolve) =>

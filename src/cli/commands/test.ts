@@ -1,4 +1,5 @@
 import type { Delivery } from '../../core/api-types.js';
+import { formatDuration } from '../../core/duration.js';
 import { V2kError } from '../../core/errors.js';
 import { attemptSucceeded, isSuccessStatus } from '../../core/outcome.js';
 import { connect } from '../api.js';
@@ -40,7 +41,7 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
       `${options.id} ${sent.deliveryId}`,
     );
   } catch (error) {
-    spinner.fail('No outcome.');
+    spinner.stop();
     throw error;
   }
   const attempt = delivery.attempts[0];
@@ -52,9 +53,10 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
     });
   }
   const ok = attemptSucceeded(attempt);
-  const verdict = `${ok ? 'succeeded' : 'failed'}: ${attemptResult(attempt)} in ${attempt.durationMs} ms`;
-  if (ok) spinner.succeed(`Test delivery ${verdict}`);
-  else spinner.fail(`Test delivery ${verdict}`);
+  // "timed out after 10s" already says how long it took: no "in 10s" after it.
+  const took = /\btimed out\b/i.test(attempt.error ?? '') ? '' : ` in ${formatDuration(attempt.durationMs)}`;
+  const verdict = `${ok ? 'succeeded' : 'failed'}: ${attemptResult(attempt)}${took}`;
+  spinner.stop(); // the outcome is printed once, below, not also as the spinner's last frame
 
   ctx.output.result({ ...base, ok, status: delivery.status, attempt, nextAttemptAt: delivery.nextAttemptAt }, () =>
     [
@@ -100,7 +102,7 @@ async function waitForOutcome(
     if (delivery.attempts.length > 0 || delivery.status !== 'pending') return delivery;
     const left = deadline - Date.now();
     if (left <= 0) {
-      throw new V2kError(`No outcome for test delivery ${delivery.id} within ${Math.round(timeoutMs / 1000)} s.`, {
+      throw new V2kError(`No outcome for test delivery ${delivery.id} within ${formatDuration(timeoutMs)}.`, {
         code: 'test_timeout',
         hint: `It may still be delivered; see \`v2k-webhooks deliveries ${delivery.webhookId} ${delivery.id}\`, or wait longer with --timeout 2m.`,
       });

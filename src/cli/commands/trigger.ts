@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { EmitEventAnswer } from '../../core/api-types.js';
-import { EVENT_CATALOG, EVENT_TYPES, isEventType, validateEventData } from '../../core/events.js';
+import { EVENT_CATALOG, EVENT_TYPES, isEventType, validateEventData, type FieldSpec } from '../../core/events.js';
 import { UsageError } from '../../core/errors.js';
+import { didYouMean } from '../../core/suggest.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { readStream } from '../input.js';
@@ -24,13 +25,13 @@ export async function run(options: TriggerOptions, ctx: Context): Promise<void> 
       event === 'test'
         ? 'The test event goes to one webhook: v2k-webhooks test <id>.'
         : `Use one of ${EVENT_TYPES.join(', ')}.`;
-    throw new UsageError(`Cannot trigger ${JSON.stringify(event)}.`, hint);
+    throw new UsageError(`Cannot trigger ${JSON.stringify(event)}.${didYouMean(event, EVENT_TYPES)}`, hint);
   }
   if (options.count < 1 || options.count > MAX_COUNT)
     throw new UsageError(`--count must be between 1 and ${MAX_COUNT}.`, 'Pass --count 5, say.');
   const data =
     options.data === undefined ? structuredClone(EVENT_CATALOG[event].sample.data) : await readData(options.data, ctx);
-  for (const assignment of options.set ?? []) applySet(data, assignment);
+  for (const assignment of options.set ?? []) applySet(data, assignment, EVENT_CATALOG[event].fields);
   const check = validateEventData(event, data);
   if (!check.ok) {
     throw new UsageError(
@@ -83,37 +84,58 @@ async function readData(source: string, ctx: Context): Promise<unknown> {
  * `amount=250`, `tracks.0.trackId=t_1`, `tracks[0].amount=3`. The value is JSON when it parses
  * (numbers, true, null…), except where the field already holds a string: there it stays text,
  * so `tradeId=123` keeps tradeId a string. Quote it (`tradeId="123"`) to force JSON.
+ *
+ * Every field on the path must exist, in the data or in the catalog's fields of the event
+ * (`fields`), so that a typo (`amout=250`) fails with a did-you-mean instead of adding a field
+ * nobody reads (issue 17). A list may grow by one at its end (`tracks.1.trackId=…`).
  */
-export function applySet(data: unknown, assignment: string): void {
+export function applySet(data: unknown, assignment: string, fields: readonly FieldSpec[] = []): void {
   const eq = assignment.indexOf('=');
   if (eq <= 0)
     throw new UsageError(
       `--set ${JSON.stringify(assignment)} is not path=value.`,
       'Pass --set amount=250 or --set tracks.0.trackId=t_1.',
     );
-  const path = assignment
-    .slice(0, eq)
+  const name = assignment.slice(0, eq);
+  const path = name
     .replace(/\[(\d+)\]/g, '.$1')
     .split('.')
     .filter(Boolean);
   const raw = assignment.slice(eq + 1);
   if (path.length === 0 || path.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype')) {
-    throw new UsageError(
-      `--set has a bad path ${JSON.stringify(assignment.slice(0, eq))}.`,
-      'Use field names separated by dots.',
-    );
+    throw new UsageError(`--set has a bad path ${JSON.stringify(name)}.`, 'Use field names separated by dots.');
   }
   if (typeof data !== 'object' || data === null)
     throw new UsageError('--set needs data that is a JSON object.', 'Pass --data {…} with an object.');
   let node = data as Record<string, unknown>;
-  for (let i = 0; i < path.length - 1; i++) {
-    const key = path[i] as string;
+  let known: readonly FieldSpec[] = fields;
+  const where = ['data'];
+  path.forEach((key, i) => {
+    if (Array.isArray(node)) {
+      if (!/^\d+$/.test(key) || Number(key) > node.length)
+        throw new UsageError(
+          `--set ${assignment}: ${where.join('.')} is a list of ${node.length}, so ${JSON.stringify(key)} is not one of its places.`,
+          `Use an index from 0 to ${node.length} (${node.length} adds one at the end).`,
+        );
+    } else {
+      const names = [...new Set([...Object.keys(node), ...known.map((f) => f.name)])];
+      if (!names.includes(key))
+        throw new UsageError(
+          `--set ${assignment}: ${where.join('.')} has no field ${JSON.stringify(key)}.${didYouMean(key, names)}`,
+          `Its fields: ${names.join(', ')}. To send a field the catalog does not have, pass the whole object with --data.`,
+        );
+      const kind = known.find((f) => f.name === key)?.kind;
+      known = typeof kind === 'object' && 'arrayOf' in kind ? kind.arrayOf : [];
+    }
+    where.push(key);
+    if (i === path.length - 1) {
+      node[key] = typeof node[key] === 'string' && !raw.startsWith('"') ? raw : parseValue(raw);
+      return;
+    }
     const next = node[key];
     if (typeof next !== 'object' || next === null) node[key] = /^\d+$/.test(path[i + 1] ?? '') ? [] : {};
     node = node[key] as Record<string, unknown>;
-  }
-  const last = path[path.length - 1] as string;
-  node[last] = typeof node[last] === 'string' && !raw.startsWith('"') ? raw : parseValue(raw);
+  });
 }
 
 function parseValue(raw: string): unknown {

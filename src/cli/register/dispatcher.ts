@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Lazy } from '../main.js';
+import { examples } from './examples.js';
 import { parseInteger, parsePositiveNumber } from './parsers.js';
 
 /** The offline emulator of the platform (SPEC §3, §4). */
@@ -9,8 +10,9 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
   const apiKeys: string[] = [];
   program.on('option:api-key', (value: string) => apiKeys.push(value));
 
-  program
+  const dispatcher = program
     .command('dispatcher')
+    .summary('the offline emulator of the V2K platform')
     .description(
       'run the offline emulator of the V2K platform: the REST API, signed deliveries with retries, and a monitoring page',
     )
@@ -38,4 +40,9 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
       command.setOptionValue('apiKeys', [...apiKeys]);
     })
     .action(lazy(() => import('../commands/dispatcher.js')));
+  examples(
+    dispatcher,
+    'v2k-webhooks dispatcher',
+    'v2k-webhooks dispatcher --port 0 --time-scale 0.01 --api-key ci-key:user_ci',
+  );
 }

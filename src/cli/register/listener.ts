@@ -1,14 +1,22 @@
 import { Option, type Command } from 'commander';
+import { DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_LISTEN_PORT } from '../../core/defaults.js';
+import { formatDuration } from '../../core/duration.js';
 import type { Lazy } from '../main.js';
+import { examples } from './examples.js';
 import { collect, parseDuration, parseInteger } from './parsers.js';
 
 /** The local relay (`listen`) and the replay of what it recorded (SPEC §5, issue 5). */
 export function registerListener(program: Command, lazy: Lazy): void {
-  program
+  const listen = program
     .command('listen')
-    .description('receive deliveries, verify their signatures, print them and forward them to your app')
+    .summary('verify deliveries and forward them to your app')
+    .description(
+      'Receive deliveries, verify their signatures, print them and forward them to your app. With --register, it keeps one webhook per listener URL: disabled when it stops, enabled again with the same secret by the next run.',
+    )
     .addOption(
-      new Option('--port <port>', 'port to listen on (0 picks a free one)').default(4000).argParser(parseInteger),
+      new Option('--port <port>', 'port to listen on (0 picks a free one)')
+        .default(DEFAULT_LISTEN_PORT)
+        .argParser(parseInteger),
     )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option(
@@ -17,10 +25,12 @@ export function registerListener(program: Command, lazy: Lazy): void {
       collect,
     )
     .option('--secret <secret>', 'webhook secret to verify with; repeat for rotation (env V2K_WEBHOOK_SECRET)', collect)
-    .option('--register', 'create a webhook pointing at this listener through the API, and delete it on exit')
+    .option('--register', 'register a webhook for this listener through the API (reused by the next run)')
     .option('--public-url <url>', 'with --register: the URL the platform should deliver to (e.g. a tunnel)')
     .option('--events <list>', 'with --register: comma-separated event types (default: all)')
-    .option('--print-secret', 'with --register: print the new webhook secret (stdout; the ready line with --json)')
+    .option('--print-secret', 'with --register: print the webhook secret alone on stdout, for scripts')
+    // Not --env-file: Node 20 reads that flag anywhere in argv and exits 9 when the file is missing.
+    .option('--write-env <file>', 'with --register: set V2K_WEBHOOK_SECRET in this dotenv file for your app (0600)')
     .option('--record <file>', 'append one JSON line per delivery (headers, raw body, verdict) for `replay`')
     .option('--expect <event[:n]>', 'exit 0 once N deliveries of EVENT arrived (verified); repeatable', collect)
     .addOption(
@@ -31,14 +41,21 @@ export function registerListener(program: Command, lazy: Lazy): void {
     )
     .option('--reject-invalid', 'answer 401 and forward nothing when the signature does not verify')
     .addOption(
-      new Option('--forward-timeout <duration>', 'how long the app may take before the sender gets 504')
-        .default(10_000, '10s')
-        .argParser(parseDuration),
+      new Option(
+        '--forward-timeout <duration>',
+        `how long the app may take before the sender gets 504 (default ${formatDuration(DEFAULT_FORWARD_TIMEOUT_MS)})`,
+      ).argParser(parseDuration),
     )
     .option('--verbose', 'also print each payload as indented JSON')
     .action(lazy(() => import('../commands/listen.js')));
+  examples(
+    listen,
+    'v2k-webhooks listen --register --forward localhost:3000 --write-env .env',
+    'v2k-webhooks listen --secret "$V2K_WEBHOOK_SECRET" --forward localhost:3000',
+    'v2k-webhooks listen --register --expect trade.completed:2 --timeout 30s',
+  );
 
-  program
+  const replay = program
     .command('replay')
     .argument('<file>', 'a file written by `listen --record`')
     .description('re-send recorded deliveries to a URL; exit 1 if any answer is not 2xx')
@@ -53,4 +70,5 @@ export function registerListener(program: Command, lazy: Lazy): void {
         .argParser(parseDuration),
     )
     .action(lazy(() => import('../commands/replay.js'), ['file']));
+  examples(replay, 'v2k-webhooks replay deliveries.jsonl --to localhost:3000 --secret "$SECRET"');
 }

@@ -76,9 +76,9 @@ describe('listen (the built CLI)', () => {
     expect(result.exitCode).toBe(0);
     const lines = String(result.stdout).split('\n');
     expect(lines[0]).toMatch(
-      /^\d\d:\d\d:\d\d {2}royalty\.claimed {2}evt_human dlv_human {2}\[verified\] {2}claimed 150\.50 from 1 track \(track_789\)$/,
+      /^\d\d:\d\d:\d\d {2}royalty\.claimed {4}evt_human dlv_human {2}\[verified\] {9}claimed 150\.50 from 1 track \(track_789\)$/,
     );
-    expect(lines[1]).toMatch(new RegExp(`^ {2}→ 200 ${target.url} \\d+ ms$`));
+    expect(lines[1]).toMatch(new RegExp(`^ {2}→ 200 ${target.url} \\d+ms$`));
     expect(String(result.stdout)).toContain('"trackId": "track_789"');
     expect(result.stderr).toMatch(/All expectations met: royalty.claimed 1\/1/);
   });
@@ -130,7 +130,7 @@ describe('listen (the built CLI)', () => {
     const { exitCode, stderr } = await running.exited();
     expect(exitCode).toBe(1);
     expect(stderr).toMatch(
-      /Timed out after 400 ms with expectations unmet:\n {2}trade\.completed: 1 of 2\n {2}user\.kyc\.approved: 0 of 1/,
+      /Timed out after 400ms with expectations unmet:\n {2}trade\.completed: 1 of 2\n {2}user\.kyc\.approved: 0 of 1/,
     );
   });
 
@@ -205,6 +205,12 @@ describe('listen (the built CLI)', () => {
     [['listen', '--register', '--events', 'trade.completed,nope'], /unknown event type "nope"/],
     [['listen', '--timeout', 'soon'], /expected a duration/],
     [['listen', '--reject-invalid'], /--reject-invalid needs a secret/],
+    // Flags that cannot take effect are refused, not ignored (issue 17).
+    [['listen', '--register', '--secret', 'whsec_mine'], /--secret cannot be used with --register/],
+    [['listen', '--write-env', '.env'], /--write-env only works with --register/],
+    [['listen', '--register', '--write-env', '/nonexistent-dir/.env'], /Cannot write --write-env/],
+    [['listen', '--forward-timeout', '2s'], /--forward-timeout only applies to forwards/],
+    [['listen', '--json', '--verbose'], /--verbose adds the indented payload/],
     [['listen', '--record', '/nonexistent-dir/rec.jsonl', '--port', '0'], /Cannot open the record file/],
     [['replay', '/nonexistent.jsonl', '--to', 'localhost:1'], /Cannot read \/nonexistent.jsonl/],
     [['replay', 'x.jsonl'], /--to/],

@@ -1,5 +1,5 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Result } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../../src/core/api-client.js';
@@ -172,6 +172,8 @@ describe('config and logout', () => {
       profile: 'default',
       key: 'api-key',
       value: 'bob_…cdef',
+      source: 'profile',
+      from: 'profile "default"',
     });
 
     const list = await run(['config', 'list']);
@@ -211,15 +213,131 @@ describe('config and logout', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(message);
   });
+});
 
-  it('a broken config file is reported with where it is', async () => {
+describe('a broken config file (issue 17)', () => {
+  it('is reported with its path; `config path`, `login` and `logout --all` still work, keeping the file as .bak', async () => {
     const home = tempHome();
     const run = inHome(home);
     await run(['config', 'set', 'api-url', one.url]);
     writeFileSync(configFile(home), '{ not json');
+
     const result = await run(['list']);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/config file could not be read[\s\S]*config path/);
+    expect(result.stderr).toContain(`Error: The config file ${configFile(home)} is not valid JSON`);
+    expect(result.stderr).toMatch(/v2k-webhooks login[\s\S]*config\.json\.bak/);
+    expect(result.stderr).not.toMatch(/Unexpected error/);
+
+    const path = await run(['config', 'path']);
+    expect(path.exitCode, String(path.stderr)).toBe(0);
+    expect(path.stdout).toBe(configFile(home));
+
+    const login = await run(['login', '--api-url', one.url, '--api-key', keyOf(ALICE)]);
+    expect(login.exitCode, String(login.stderr)).toBe(0);
+    expect(login.stderr).toContain(`kept as ${configFile(home)}.bak`);
+    expect(readFileSync(`${configFile(home)}.bak`, 'utf8')).toBe('{ not json');
+    expect(statSync(configFile(home)).mode & 0o777).toBe(0o600);
+    expect(await count(run, [])).toBe(1);
+
+    writeFileSync(configFile(home), '[1, 2]');
+    const logout = await run(['logout', '--all']);
+    expect(logout.exitCode, String(logout.stderr)).toBe(0);
+    expect(logout.stderr).toContain(`kept as ${configFile(home)}.bak`);
+    expect(json(await run(['--json', 'config', 'list']))).toMatchObject({ profiles: {} });
+  });
+
+  it('a field of the wrong type is named, never a TypeError', async () => {
+    const home = tempHome();
+    mkdirSync(dirname(configFile(home)), { recursive: true });
+    writeFileSync(configFile(home), JSON.stringify({ profiles: { local: { apiUrl: 5 } } }));
+    for (const args of [
+      ['--profile', 'local', 'list'],
+      ['config', 'list'],
+      ['config', 'get', 'api-url'],
+    ]) {
+      const result = await inHome(home)(args);
+      expect(result.exitCode, args.join(' ')).toBe(1);
+      expect(result.stderr).toContain(
+        `The config file ${configFile(home)} has profiles.local.apiUrl as the number 5 (it must be a string).`,
+      );
+      expect(result.stderr).not.toMatch(/Unexpected error|TypeError/);
+    }
+  });
+});
+
+describe('profiles (issue 17)', () => {
+  it('a URL given by flag uses the key of the profile saved for exactly that URL', async () => {
+    const home = tempHome();
+    const run = inHome(home);
+    expect((await run(['login', '--profile', 'local', '--api-url', one.url, '--api-key', keyOf(ALICE)])).exitCode).toBe(
+      0,
+    );
+    expect(await count(run, ['--api-url', one.url])).toBe(1);
+    expect(await count(run, [], { V2K_API_URL: `${one.url}/` })).toBe(1);
+    // Another URL finds no key: the saved one never leaves its own URL.
+    const other = await run(['list', '--api-url', two.url]);
+    expect(other.exitCode).toBe(3);
+    expect(two.stderr()).not.toContain(keyOf(ALICE));
+  });
+
+  it('config get prints the value in effect and where it came from, with exit 0', async () => {
+    const home = tempHome();
+    const run = inHome(home);
+    const fresh = await run(['config', 'get', 'api-url']);
+    expect(fresh.exitCode, String(fresh.stderr)).toBe(0);
+    expect(fresh.stdout).toBe('https://v2k-music.com');
+    expect(fresh.stderr).toBe('(from the default)');
+
+    expect((await run(['config', 'get', 'api-url'], { V2K_API_URL: two.url })).stderr).toBe('(from V2K_API_URL)');
+    expect((await run(['config', 'get', 'api-url', '--api-url', one.url])).stderr).toBe('(from --api-url)');
+    await run(['login', '--profile', 'local', '--api-url', one.url, '--api-key', keyOf(ALICE)]);
+    const viaUrl = await run(['--json', 'config', 'get', 'api-key', '--api-url', one.url]);
+    expect(json(viaUrl)).toMatchObject({
+      value: 'alic…cdef',
+      source: 'profile',
+      from: 'profile "local", saved for this URL',
+    });
+    const profile = await run(['config', 'get', 'api-url', '--profile', 'local']);
+    expect([profile.stdout, profile.stderr]).toEqual([one.url, '(from profile "local")']);
+  });
+
+  it('config use switches the default profile; logging it out switches back', async () => {
+    const home = tempHome();
+    const run = inHome(home);
+    await run(['login', '--api-url', one.url, '--api-key', keyOf(ALICE)]);
+    await run(['login', '--profile', 'bob', '--api-url', two.url, '--api-key', keyOf(BOB)]);
+    expect(await count(run, [])).toBe(1);
+
+    const use = await run(['config', 'use', 'bob']);
+    expect(use.exitCode, String(use.stderr)).toBe(0);
+    expect(use.stdout).toBe('Commands now use profile "bob" by default.');
+    expect(await count(run, [])).toBe(2);
+    expect(await count(run, ['--profile', 'default'])).toBe(1);
+    expect(json(await run(['--json', 'config', 'list']))).toMatchObject({ active: 'bob', defaultProfile: 'bob' });
+
+    const missing = await run(['config', 'use', 'nobody']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/Profile "nobody" is not saved[\s\S]*default, bob/);
+
+    await run(['logout', '--profile', 'bob']);
+    expect(await count(run, [])).toBe(1);
+  });
+
+  it('login --with-token reads the key from stdin', async () => {
+    const home = tempHome();
+    const result = await cli(['login', '--with-token', '--api-url', two.url], {
+      env: { HOME: home },
+      stdin: 'pipe',
+      input: `${keyOf(BOB)}\n`,
+    });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(result.stdout).toContain('(2 webhooks)');
+    expectNoWholeKey(result, keyOf(BOB));
+    expect(await count(inHome(home), [])).toBe(2);
+
+    const empty = await cli(['login', '--with-token'], { env: { HOME: home }, stdin: 'pipe', input: '' });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toMatch(/--with-token read no key from stdin/);
   });
 });
 

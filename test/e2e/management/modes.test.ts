@@ -78,6 +78,13 @@ describe('bad arguments: exit 2 with what to pass', () => {
     [['deliveries', 'wh_x', 'dlv_y', '--status', 'failed'], /do not apply to one delivery/],
     [['test', 'wh_x', '--timeout', 'soon'], /expected a duration/],
     [['trigger', 'trade.exploded'], /Cannot trigger "trade\.exploded"[\s\S]*trade\.completed/],
+    // issue 17: typos are named, with the closest valid one.
+    [['trigger', 'trade.complete'], /Cannot trigger "trade\.complete"\. Did you mean "trade\.completed"\?/],
+    [['trigger', 'trade.completed', '--set', 'amout=250'], /has no field "amout"\. Did you mean "amount"\?/],
+    [
+      ['create', '--url', 'https://example.com', '--events', 'trade.complted'],
+      /unknown event type "trade\.complted"\. Did you mean "trade\.completed"\?/,
+    ],
     [['trigger', 'test'], /v2k-webhooks test <id>/],
     [['trigger', 'trade.completed', '--count', '0'], /--count must be between 1/],
     [['trigger', 'trade.completed', '--set', 'amount'], /is not path=value/],
@@ -98,6 +105,14 @@ describe('bad arguments: exit 2 with what to pass', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
+  });
+
+  it('create --url localhost:3000 means http://localhost:3000/, as listen --forward reads it (issue 17)', async () => {
+    const result = await run(['--json', 'create', '--url', 'localhost:3000', '--events', 'trade.failed']);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(json<{ url: string }>(result).url).toBe('http://localhost:3000/');
+    const withPath = await run(['--json', 'create', '--url', '127.0.0.1:8080/hooks', '--events', 'trade.failed']);
+    expect(json<{ url: string }>(withPath).url).toBe('http://127.0.0.1:8080/hooks');
   });
 
   it('removing the last event is refused before the call', async () => {

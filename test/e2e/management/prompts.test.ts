@@ -12,16 +12,20 @@ import { keyOf, userKeys } from './setup.js';
 const users = userKeys('tty', 5);
 let dispatcher: RunningDispatcher;
 let receiver: Receiver;
+/** Answers after the dispatcher's timeout (10 s × 0.01). */
+let slow: Receiver;
 
 beforeAll(async () => {
-  [dispatcher, receiver] = await Promise.all([
+  [dispatcher, receiver, slow] = await Promise.all([
     startDispatcher({ timeScale: 0.01, apiKeys: users }),
     startReceiver({ body: 'thanks' }),
+    startReceiver(),
   ]);
+  slow.respond({ delayMs: 5000 });
 });
 
 afterAll(async () => {
-  await Promise.all([dispatcher?.stop(), receiver?.close()]);
+  await Promise.all([dispatcher?.stop(), receiver?.close(), slow?.close()]);
 });
 
 function envFor(user: string, home = tempHome()): Record<string, string> {
@@ -75,13 +79,13 @@ describe('create asks for what the flags left out', () => {
     expect(hook).toMatchObject({ events: ['*'], description: null });
   });
 
-  it('Ctrl-C leaves cleanly and creates nothing', async () => {
+  it('Ctrl-C leaves cleanly with exit 130 and creates nothing', async () => {
     const user = users[2] as string;
     const result = await runInPty(['create'], {
       env: envFor(user),
       steps: [{ expect: /URL that receives/, send: KEY.ctrlC }],
     });
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(130);
     expect(result.output).toMatch(/Cancelled\.[\s\S]*Nothing was changed/);
     expect(result.output).not.toMatch(/Unexpected error/);
     expect(await api(user).listWebhooks()).toEqual([]);
@@ -89,7 +93,7 @@ describe('create asks for what the flags left out', () => {
 });
 
 describe('delete asks to confirm', () => {
-  it('no keeps it (exit 1); yes deletes it', async () => {
+  it('no keeps it ("Cancelled", exit 0: the answer is not an error); yes deletes it', async () => {
     const user = users[3] as string;
     const hook = await api(user).createWebhook({ url: receiver.url, events: ['*'] });
     const declined = await runInPty(['delete', hook.id], {
@@ -101,8 +105,9 @@ describe('delete asks to confirm', () => {
         },
       ],
     });
-    expect(declined.exitCode, declined.output).toBe(1);
-    expect(declined.output).toMatch(/Not deleted/);
+    expect(declined.exitCode, declined.output).toBe(0);
+    expect(declined.output).toContain(`Cancelled: ${hook.id} was not deleted.`);
+    expect(declined.output).not.toMatch(/Error|--yes/);
     expect((await api(user).getWebhook(hook.id)).id).toBe(hook.id);
 
     const confirmed = await runInPty(['delete', hook.id], {
@@ -136,13 +141,22 @@ describe('login asks for the key without echoing it', () => {
 });
 
 describe('test shows a spinner on a terminal', () => {
-  it('and then the outcome', async () => {
+  it('and then the outcome, once', async () => {
     const user = users[4] as string;
     const hook = await api(user).createWebhook({ url: receiver.url, events: ['*'] });
     const result = await runInPty(['test', hook.id], { env: envFor(user), steps: [] });
     expect(result.exitCode, result.output).toBe(0);
     expect(result.output).toMatch(/waiting for the receiver/);
-    expect(result.output).toMatch(/✔ Test delivery succeeded: HTTP 200/);
+    expect(result.output.match(/succeeded: HTTP 200 in \d+ms/g)).toHaveLength(1);
     expect(result.output).toContain('Response: thanks');
+  });
+
+  it('a receiver that times out: "timed out after …" once, with no "in …" after it (issue 17)', async () => {
+    const user = users[4] as string;
+    const hook = await api(user).createWebhook({ url: slow.url, events: ['*'] });
+    const result = await runInPty(['test', hook.id], { env: envFor(user), steps: [] });
+    expect(result.exitCode, result.output).toBe(1);
+    expect(result.output.match(/timed out after/g), result.output).toHaveLength(1);
+    expect(result.output).toMatch(/failed: timed out after [\d.]+ ?m?s\n/);
   });
 });

@@ -65,8 +65,17 @@ describe('test: one success rule with the dispatcher', () => {
 
     const human = await run(['test', hook.id]);
     expect(human.exitCode, String(human.stderr)).toBe(1);
-    expect(human.stdout).toMatch(/failed: HTTP 200 \(connection reset\) in \d+ ms/);
+    expect(human.stdout).toMatch(/failed: HTTP 200 \(connection reset\) in \d+ms/);
     expect(human.stderr).toMatch(/answered 200 but then failed \(connection reset\)/);
+  });
+});
+
+describe('the dispatcher opened in a browser (issue 17)', () => {
+  it('GET / redirects to the monitoring page', async () => {
+    const answer = await fetch(`${dispatcher.url}/`, { redirect: 'manual' });
+    expect(answer.status).toBe(302);
+    expect(answer.headers.get('location')).toBe('/admin/webhooks');
+    expect((await fetch(`${dispatcher.url}/nope`, { redirect: 'manual' })).status).toBe(404);
   });
 });
 
@@ -86,7 +95,7 @@ describe('409 webhook_disabled', () => {
 });
 
 describe('Ctrl+C while a command waits on the API', () => {
-  it('one SIGINT stops `list` against a server that never answers: a prompt non-zero exit and "Interrupted"', async () => {
+  it('one SIGINT stops `list` against a server that never answers: exit 130 and "Interrupted"', async () => {
     let connected: () => void = () => undefined;
     const arrived = new Promise<void>((resolve) => {
       connected = resolve;
@@ -100,7 +109,7 @@ describe('Ctrl+C while a command waits on the API', () => {
     child.kill('SIGINT');
     const result = await child;
     expect(result.timedOut, String(result.stderr)).toBe(false);
-    expect(result.exitCode, String(result.stderr)).toBe(1);
+    expect(result.exitCode, String(result.stderr)).toBe(130);
     expect(result.stderr).toMatch(/^Error: Interrupted\./m);
     expect(result.stdout).toBe('');
   });
