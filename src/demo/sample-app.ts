@@ -24,7 +24,8 @@ export interface SampleApp {
 
 /**
  * The receiver the demo forwards to, written the way the README tells users to: verify the raw
- * body before parsing it, answer fast, dedupe on X-V2K-Delivery. `failFirstAttempt` makes it
+ * body before parsing it, take the event type from the signed body (headers are not signed),
+ * answer fast, dedupe on webhook-id (the event id, SPEC §2). `failFirstAttempt` makes it
  * answer 503 to the first attempt of one event type, so the demo shows a real retry.
  */
 export async function startSampleApp(options: { failFirstAttempt?: string } = {}): Promise<SampleApp> {
@@ -48,15 +49,16 @@ export async function startSampleApp(options: { failFirstAttempt?: string } = {}
     }
     const verdict = verify({ payload: raw, headers: req.headers, secret });
     const deliveryId = header(req, 'x-v2k-delivery');
-    const event = header(req, 'x-v2k-event');
+    const eventId = header(req, 'webhook-id');
     const attempt = Number(header(req, 'x-v2k-attempt') ?? 1);
+    const event = verdict.ok ? eventType(raw) : null; // parse only after verifying
     let status = 200;
     let body = '{"received":true}';
     if (!verdict.ok) [status, body] = [401, JSON.stringify({ error: verdict.message })];
     else if (options.failFirstAttempt === event && attempt === 1)
       [status, body] = [503, '{"error":"simulated outage: please retry"}'];
-    else if (deliveryId !== null && handled.has(deliveryId)) body = '{"received":true,"duplicate":true}';
-    else if (deliveryId !== null) handled.add(deliveryId);
+    else if (eventId !== null && handled.has(eventId)) body = '{"received":true,"duplicate":true}';
+    else if (eventId !== null) handled.add(eventId);
 
     const delivery: AppDelivery = { deliveryId, event, attempt, verified: verdict.ok, status };
     received.push(delivery);
@@ -77,6 +79,15 @@ export async function startSampleApp(options: { failFirstAttempt?: string } = {}
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function eventType(raw: Buffer): string | null {
+  try {
+    const envelope = JSON.parse(raw.toString('utf8')) as { event?: unknown };
+    return typeof envelope.event === 'string' ? envelope.event : null;
+  } catch {
+    return null; // signed but not JSON: no type to act on
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | null {
