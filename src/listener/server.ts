@@ -1,6 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError, V2kError } from '../core/errors.js';
+import { BODY_MEMORY_BUDGET_BYTES, BUSY_RETRY_AFTER_SECONDS, MAX_BODY_BYTES } from '../core/limits.js';
+import { BodyError, createBodyReader } from '../http/body.js';
+import { createTimedServer } from '../http/server.js';
 import { HEADER } from '../core/signature.js';
 import { isoTime } from '../core/time.js';
 import { createForwarder, type ForwardAnswer } from './forwarder.js';
@@ -10,8 +13,6 @@ import { summarize } from './summary.js';
 import { parseTarget, routeFor, TargetError, type Target } from './targets.js';
 import type { Listener, ListenerEvent, ListenerLogger, ListenerOptions } from './types.js';
 import { checkDelivery } from './verdict.js';
-
-import { MAX_BODY_BYTES } from '../core/limits.js';
 
 export { MAX_BODY_BYTES };
 export const DEFAULT_PORT = 4000;
@@ -39,13 +40,10 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
 
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   if (!(requestTimeoutMs > 0)) throw new UsageError('The request timeout must be above 0.');
-  // Node's defaults (5 min for a request, checked every 30 s) let a sender that trickles its body hold a connection for minutes.
-  const timeouts = {
-    requestTimeout: requestTimeoutMs,
-    headersTimeout: requestTimeoutMs,
-    connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeoutMs / 4)),
-  };
-  const server = createServer(timeouts, (req, res) => {
+  // listen has no key to check first: every sender may send a body, so the one defence is the
+  // budget of bodies held at once; past it a sender gets 503 + Retry-After and comes back (issue 16).
+  const bodies = createBodyReader({ limit: MAX_BODY_BYTES, budgetBytes: BODY_MEMORY_BUDGET_BYTES });
+  const server = createTimedServer(requestTimeoutMs, (req, res) => {
     const task: Promise<void> = handle(req, res).then(
       () => void inflight.delete(task),
       (error: unknown) => {
@@ -73,13 +71,13 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         error: { code: 'method_not_allowed', message: 'The listener takes webhook deliveries as POST.' },
       });
     }
-    const body = await readBody(req);
-    if (body === 'too_large') {
-      logger.warn(`Rejected a delivery to ${req.url}: its body is over 1 MiB (413).`);
-      res.setHeader('connection', 'close');
-      return sendJson(res, 413, { error: { code: 'payload_too_large', message: 'The body is over 1 MiB.' } });
+    let body: Buffer;
+    try {
+      body = await bodies.read(req, res);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      return refuseBody(req, res, error);
     }
-    if (body === 'aborted') return;
 
     const receivedAt = isoTime(now());
     const verdict = checkDelivery({
@@ -144,6 +142,23 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     } catch (error) {
       logger.error(`The onEvent callback threw: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  function refuseBody(req: IncomingMessage, res: ServerResponse, error: BodyError): void {
+    if (error.reason === 'aborted') return;
+    if (error.reason === 'busy') {
+      logger.warn(`Turned away a delivery to ${req.url} (503): too many bodies are held in memory right now.`);
+      res.setHeader('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
+      return sendJson(res, 503, {
+        error: {
+          code: 'busy',
+          message: `The listener holds as many request bodies as it may right now; retry in ${BUSY_RETRY_AFTER_SECONDS} s.`,
+        },
+      });
+    }
+    logger.warn(`Rejected a delivery to ${req.url}: its body is over 1 MiB (413).`);
+    res.setHeader('connection', 'close');
+    return sendJson(res, 413, { error: { code: 'payload_too_large', message: 'The body is over 1 MiB.' } });
   }
 
   const port = await listen(server, options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1').catch(
@@ -236,7 +251,7 @@ async function openRecorder(file: string, logger: ListenerLogger): Promise<Recor
   }
 }
 
-function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
@@ -259,43 +274,6 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
       server.off('error', onError);
       resolve((server.address() as AddressInfo).port);
     });
-  });
-}
-
-/** Past this much input a body is cut off (connection closed) instead of read to the end and answered 413. */
-const DISCARD_LIMIT = 16 * 1024 * 1024;
-
-/**
- * The raw body, or `too_large` past 1 MiB. An oversized body is still read to its end (and
- * dropped) before the 413: a server that closes while the sender is still writing makes the
- * sender see a connection reset instead of the answer. Past 16 MiB the connection is cut.
- */
-function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | 'aborted'> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > DISCARD_LIMIT) {
-    req.resume();
-    return Promise.resolve('too_large');
-  }
-  return new Promise((resolve) => {
-    let chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const settle = (value: Buffer | 'too_large' | 'aborted'): void => {
-      if (!done) resolve(value);
-      done = true;
-    };
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      else if (size > DISCARD_LIMIT) req.destroy();
-      else chunks = [];
-    });
-    // One chunk (a typical delivery) is the body as it is; Node gives each chunk its own memory.
-    req.on('end', () =>
-      settle(size > MAX_BODY_BYTES ? 'too_large' : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
-    );
-    req.on('error', () => settle('aborted'));
-    req.on('close', () => settle('aborted'));
   });
 }
 

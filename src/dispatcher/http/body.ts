@@ -12,39 +12,6 @@ export function tooLarge(limit: number): HttpError {
   );
 }
 
-/** Past this much discarded input the connection is cut instead of answered. */
-const DISCARD_LIMIT = 16 * 1024 * 1024;
-
-/**
- * Reads the whole body. Over `limit` bytes it keeps reading but drops the bytes, then refuses
- * with 413: a client still writing its body would see a reset instead of the answer if the
- * server stopped reading.
- */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else if (size > DISCARD_LIMIT) req.destroy();
-    });
-    // One chunk (a small body) is used as it came, without a copy.
-    req.on('end', () =>
-      size > limit
-        ? reject(tooLarge(limit))
-        : resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)),
-    );
-    // A client that goes away mid-body is not the server's error: answer (to nobody) and move on.
-    const aborted = (): void =>
-      reject(new HttpError(400, 'aborted', 'The request was aborted before its body was complete.'));
-    req.on('error', aborted);
-    req.on('close', () => {
-      if (!req.complete) aborted();
-    });
-  });
-}
-
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Parses a JSON body: 415 for another content type, 400 `invalid_json` when it does not parse. */
