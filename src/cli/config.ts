@@ -46,6 +46,7 @@ export async function openConfig(): Promise<ConfigStore> {
       accessPropertiesByDotNotation: false,
     });
   } catch (error) {
+    if (isFileSystemError(error)) throw unwritable(error, 'opened');
     throw new V2kError(
       `The config file could not be read: ${error instanceof Error ? error.message : String(error)}.`,
       {
@@ -62,7 +63,11 @@ export async function openConfig(): Promise<ConfigStore> {
     return typeof profiles === 'object' && profiles !== null ? { ...profiles } : {};
   };
   const write = (profiles: Record<string, Profile>) => {
-    conf.set('profiles', profiles);
+    try {
+      conf.set('profiles', profiles);
+    } catch (error) {
+      throw isFileSystemError(error) ? unwritable(error, 'saved', path) : error;
+    }
     tighten(path);
   };
   return {
@@ -91,10 +96,36 @@ function tighten(path: string): void {
     chmodSync(path, 0o600);
     chmodSync(dirname(path), 0o700);
   } catch (error) {
-    // Not written yet (ENOENT), or a file system without modes (EPERM): nothing to narrow.
+    // Not written yet (ENOENT), a file system without modes (EPERM), or a read-only one (EROFS,
+    // where reading still works and writing says why it cannot): nothing to narrow.
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'EPERM') throw error;
+    if (code !== 'ENOENT' && code !== 'EPERM' && code !== 'EROFS') throw error;
   }
+}
+
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    typeof code === 'string' && ['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'ENOSPC', 'EISDIR'].includes(code)
+  );
+}
+
+/** A config directory or file that cannot be created or written (issue 16): the path and the way out, not a bug report. */
+function unwritable(error: NodeJS.ErrnoException, what: 'opened' | 'saved', file?: string): V2kError {
+  const where = file ?? error.path ?? 'the config directory';
+  const why =
+    error.code === 'EROFS'
+      ? 'it is on a read-only file system'
+      : error.code === 'ENOSPC'
+        ? 'the disk is full'
+        : error.code === 'EACCES' || error.code === 'EPERM'
+          ? 'this user may not write there'
+          : `${error.code ?? 'it'}: it cannot be created there`;
+  return new V2kError(`The config file could not be ${what}: ${where} cannot be written (${why}).`, {
+    code: 'config_unwritable',
+    hint: 'Set XDG_CONFIG_HOME to a directory you can write (or fix that one), or pass --api-url and --api-key (or V2K_API_URL and V2K_API_KEY) instead of a saved profile.',
+    cause: error,
+  });
 }
 
 /** `v2k_live_abcdef123456` → `v2k_…3456`: enough to tell keys apart, never the whole key. */

@@ -1,15 +1,13 @@
 import { Option, type Command } from 'commander';
 import type { Lazy } from '../main.js';
-import { collect, parseDuration, parseInteger } from './parsers.js';
+import { collect, parseDuration, parsePort } from './parsers.js';
 
 /** The local relay (`listen`) and the replay of what it recorded (SPEC §5, issue 5). */
 export function registerListener(program: Command, lazy: Lazy): void {
   program
     .command('listen')
     .description('receive deliveries, verify their signatures, print them and forward them to your app')
-    .addOption(
-      new Option('--port <port>', 'port to listen on (0 picks a free one)').default(4000).argParser(parseInteger),
-    )
+    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(4000).argParser(parsePort))
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option(
       '--forward <target>',

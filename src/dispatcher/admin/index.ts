@@ -1,4 +1,5 @@
 import type { DispatcherContext } from '../context.js';
+import { tokenMatcher } from '../keys.js';
 import { HttpError, notFound } from '../http/errors.js';
 import type { RequestContext, Route } from '../http/router.js';
 import { toDelivery } from '../store/index.js';
@@ -34,17 +35,32 @@ function checkHost(hostHeader: string | undefined, boundHost: string): void {
 }
 
 /**
- * The monitoring page (SPEC §4 `/admin/webhooks`, issue 6) and the JSON it polls. Open like
- * /healthz: the dispatcher binds to loopback and the page is an operator's view across users;
- * the Host check keeps other web sites from reading it through a browser. Never a secret: the overview is built field by field, not from whole rows.
+ * The monitoring page (SPEC §4 `/admin/webhooks`, issue 6) and the JSON it polls. The page is
+ * an operator's view across users, so its JSON shows every user's URLs (which often carry
+ * tokens) and receivers' answers: it needs the token the dispatcher prints in the page's URL
+ * (issue 16), which the page passes on. The page itself holds no data and loads without it. The
+ * Host check keeps other web sites from reading it through a browser. Never a secret: the
+ * overview is built field by field, not from whole rows.
  */
-export function adminRoutes(app: DispatcherContext): Route[] {
+export function adminRoutes(app: DispatcherContext, token: string): Route[] {
   const { store } = app;
+  const matches = tokenMatcher(token);
   const page = (
     req: RequestContext,
   ): { status: number; body: string; contentType: string; headers: Record<string, string> } => {
     checkHost(req.req.headers.host, app.settings.host);
     return { status: 200, body: DASHBOARD_HTML, contentType: 'text/html; charset=utf-8', headers: PAGE_HEADERS };
+  };
+  const guard = (req: RequestContext): void => {
+    checkHost(req.req.headers.host, app.settings.host);
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.req.headers.authorization ?? '')?.[1];
+    if (!matches(req.query.get('token') ?? bearer)) {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        "The monitoring page's data needs the token the dispatcher printed at start: open the whole URL it printed (/admin/webhooks?token=…), or send ?token=.",
+      );
+    }
   };
   return [
     { method: 'GET', path: '/admin/webhooks', auth: 'none', handler: page },
@@ -54,7 +70,7 @@ export function adminRoutes(app: DispatcherContext): Route[] {
       path: '/admin/api/overview',
       auth: 'none',
       handler(req) {
-        checkHost(req.req.headers.host, app.settings.host);
+        guard(req);
         const webhook = req.query.get('webhook') || null;
         if (webhook !== null && !WEBHOOK_ID.test(webhook)) {
           throw new HttpError(400, 'validation_failed', 'The webhook filter must be a webhook id such as wh_abc123.');
@@ -72,7 +88,7 @@ export function adminRoutes(app: DispatcherContext): Route[] {
       path: '/admin/api/webhooks/:id/deliveries/:deliveryId',
       auth: 'none',
       handler(req) {
-        checkHost(req.req.headers.host, app.settings.host);
+        guard(req);
         const row = store.deliveries.getForWebhook(req.params.deliveryId ?? '', req.params.id ?? '');
         if (!row) throw notFound(`delivery ${req.params.deliveryId} of webhook ${req.params.id}`);
         const attempts = store.attempts.forDeliveries([row.id]).get(row.id) ?? [];

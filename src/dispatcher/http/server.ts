@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { BODY_MEMORY_BUDGET_BYTES, BUSY_RETRY_AFTER_SECONDS, MAX_BODY_BYTES } from '../../core/limits.js';
 import { BodyError, createBodyReader } from '../../http/body.js';
 import { createTimedServer } from '../../http/server.js';
+import type { DatabaseWatch, StoreProblem } from '../store/health.js';
 import { parseJson, tooLarge } from './body.js';
 import { HttpError } from './errors.js';
 import type { createRouter, Reply, RequestContext } from './router.js';
@@ -12,14 +13,28 @@ export interface ApiServerOptions {
   requestTimeoutMs: number;
   /** The user a Bearer key belongs to, or undefined. */
   authenticate: (key: string) => string | undefined;
+  /** The database's state: a write into a deleted file is refused, a full disk answered 507 (issue 16). */
+  store?: Pick<DatabaseWatch, 'beforeWrite' | 'failed'>;
   onError: (error: unknown) => void;
+  /** Where a store problem is reported, once each time it starts. */
+  warn?: (message: string) => void;
 }
 
 /** node:http around the route table: Bearer auth before the body, body cap and memory budget, JSON answers, and no request can crash it. */
-export function createApiServer({ router, authenticate, onError, requestTimeoutMs }: ApiServerOptions): Server {
+export function createApiServer(options: ApiServerOptions): Server {
+  const { router, authenticate, onError, requestTimeoutMs, store } = options;
   const bodies = createBodyReader({ limit: MAX_BODY_BYTES, budgetBytes: BODY_MEMORY_BUDGET_BYTES });
+  let reported: string | undefined;
   const server = createTimedServer(requestTimeoutMs, (req, res) => {
     handle(req, res).catch((error: unknown) => {
+      const problem = store?.failed(error);
+      if (problem !== undefined) {
+        if (reported !== problem.code) (options.warn ?? onError)(problem.message);
+        reported = problem.code;
+        if (!res.headersSent) sendProblem(res, problem);
+        else res.destroy();
+        return;
+      }
       onError(error);
       if (!res.headersSent)
         send(res, {
@@ -40,6 +55,11 @@ export function createApiServer({ router, authenticate, onError, requestTimeoutM
       let user = '';
       // The key is checked before a byte of the body is held (issue 16): without one, a body costs nothing.
       if (route.auth === 'user') user = authorize(req.headers.authorization);
+      // A database deleted under a running dispatcher still takes writes, into a file no restart will find.
+      if (method !== 'GET' && method !== 'HEAD') {
+        const problem = store?.beforeWrite();
+        if (problem !== undefined) throw problemError(problem);
+      }
       bodyRead = true;
       const rawBody = await readBody(req, res);
       let parsed: { value: unknown } | undefined;
@@ -138,6 +158,16 @@ function refuseDuplicates(req: IncomingMessage): void {
   if (twice === undefined) return;
   const name = SINGLE_HEADERS.find((single) => twice.has(single));
   throw new HttpError(400, 'duplicate_header', `The ${name} header was sent more than once; send it once.`);
+}
+
+/** 507 for a full disk (the client may retry once space is freed), 503 for a store that cannot be written. */
+function problemError(problem: StoreProblem): HttpError {
+  return new HttpError(problem.code === 'insufficient_storage' ? 507 : 503, problem.code, problem.message);
+}
+
+function sendProblem(res: ServerResponse, problem: StoreProblem): void {
+  const error = problemError(problem);
+  send(res, { status: error.status, json: errorBody(error.code, error.message) });
 }
 
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
