@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
+import { MAX_TIMER_MS } from '../core/limits.js';
 
 /**
  * The one "POST these bytes and capture the answer" of the dispatcher's sender, `listen`'s
@@ -56,15 +57,15 @@ export interface Poster {
 const MAX_PARSED_URLS = 1_000;
 
 export function createPoster(options: PosterOptions): Poster {
-  const timeoutMs = Math.max(1, options.timeoutMs);
+  const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, options.timeoutMs));
   const now = options.now ?? (() => performance.now());
   const agent = new Agent({
     keepAliveTimeout: 4_000,
     connections: options.connections,
     connect: { timeout: timeoutMs },
-    // The exchange's own deadline governs; undici's must not cut it shorter.
-    headersTimeout: timeoutMs + 1_000,
-    bodyTimeout: timeoutMs + 1_000,
+    // The exchange's own deadline governs; undici's must not cut it shorter (nor pass what a timer holds).
+    headersTimeout: Math.min(timeoutMs + 1_000, MAX_TIMER_MS),
+    bodyTimeout: Math.min(timeoutMs + 1_000, MAX_TIMER_MS),
   });
   const settings = { timeoutMs, keepBytes: options.keepBytes, overflow: options.overflow, now };
   const inFlight = new Set<Exchange>();

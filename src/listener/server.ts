@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError, V2kError } from '../core/errors.js';
-import { BODY_MEMORY_BUDGET_BYTES, BUSY_RETRY_AFTER_SECONDS, MAX_BODY_BYTES } from '../core/limits.js';
+import { BODY_MEMORY_BUDGET_BYTES, BUSY_RETRY_AFTER_SECONDS, MAX_BODY_BYTES, MAX_TIMER_MS } from '../core/limits.js';
 import { BodyError, createBodyReader } from '../http/body.js';
 import { createTimedServer } from '../http/server.js';
 import { HEADER } from '../core/signature.js';
@@ -32,14 +32,18 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
   const now = options.now ?? Date.now;
   const targets = parseTargets(options.forward ?? []);
   const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
-  const forwardTimeoutMs = options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS;
-  if (!(forwardTimeoutMs > 0)) throw new UsageError('The forward timeout must be above 0.');
+  const port = options.port ?? DEFAULT_PORT;
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new UsageError(
+      `The port must be a whole number from 0 to 65535 (got ${port}).`,
+      'Pass --port 0 for any free port.',
+    );
+  const forwardTimeoutMs = checkTimeout(options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS, 'forward');
+  const requestTimeoutMs = checkTimeout(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'request');
   const recorder = options.record === undefined ? undefined : await openRecorder(options.record, logger);
   const forwarder = createForwarder({ timeoutMs: forwardTimeoutMs, now });
   const inflight = new Set<Promise<void>>();
 
-  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  if (!(requestTimeoutMs > 0)) throw new UsageError('The request timeout must be above 0.');
   // listen has no key to check first: every sender may send a body, so the one defence is the
   // budget of bodies held at once; past it a sender gets 503 + Retry-After and comes back (issue 16).
   const bodies = createBodyReader({ limit: MAX_BODY_BYTES, budgetBytes: BODY_MEMORY_BUDGET_BYTES });
@@ -161,19 +165,17 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     return sendJson(res, 413, { error: { code: 'payload_too_large', message: 'The body is over 1 MiB.' } });
   }
 
-  const port = await listen(server, options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1').catch(
-    async (error: unknown) => {
-      await Promise.all([forwarder.close(), recorder?.close()]);
-      throw error;
-    },
-  );
+  const boundPort = await listen(server, port, options.host ?? '127.0.0.1').catch(async (error: unknown) => {
+    await Promise.all([forwarder.close(), recorder?.close()]);
+    throw error;
+  });
   const host = options.host ?? '127.0.0.1';
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${shownHost}:${port}/`,
-    port,
+    url: `http://${shownHost}:${boundPort}/`,
+    port: boundPort,
     addSecret(secret) {
       if (secret.length > 0 && !secrets.includes(secret)) secrets.push(secret);
     },
@@ -186,7 +188,7 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         let grace: NodeJS.Timeout | undefined;
         await Promise.race([
           Promise.all([...inflight]),
-          new Promise((resolve) => (grace = setTimeout(resolve, forwardTimeoutMs + 1_000))),
+          new Promise((resolve) => (grace = setTimeout(resolve, Math.min(MAX_TIMER_MS, forwardTimeoutMs + 1_000)))),
         ]);
         clearTimeout(grace);
         server.closeAllConnections();
@@ -197,6 +199,15 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
       return closing;
     },
   };
+}
+
+/** A timeout a timer can hold (issue 16: a longer one fired at once, so every forward "timed out" in 1 ms). */
+function checkTimeout(ms: number, which: string): number {
+  if (!(ms >= 1 && ms <= MAX_TIMER_MS))
+    throw new UsageError(
+      `The ${which} timeout must be from 1 ms to ${MAX_TIMER_MS} ms (about 24.8 days), the longest a timer holds (got ${ms}).`,
+    );
+  return ms;
 }
 
 /** Sends the first target's answer back: its status and body, or 502/504 when it gave none. */
@@ -239,9 +250,7 @@ function parseTargets(specs: readonly string[]): Target[] {
 
 async function openRecorder(file: string, logger: ListenerLogger): Promise<Recorder> {
   try {
-    return await createRecorder(file, (error) =>
-      logger.error(`Cannot write the record file ${file}: ${error.message}`),
-    );
+    return await createRecorder(file, logger);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new UsageError(
