@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './errors.js';
+import { HttpError, validationFailed } from './errors.js';
+import { findInexactNumber } from './json-numbers.js';
 
 export function tooLarge(limit: number): HttpError {
   return new HttpError(
@@ -38,10 +39,20 @@ export function parseJson(req: IncomingMessage, body: Buffer): unknown {
     // JSON is UTF-8 (RFC 8259 §8.1): decoding other bytes would swap them for U+FFFD and store text nobody sent.
     throw new HttpError(400, 'invalid_json', 'The request body is not valid UTF-8. Send JSON encoded as UTF-8.');
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new HttpError(400, 'invalid_json', `The request body is not valid JSON (${detail}).`);
   }
+  // What is stored and delivered is what JSON.parse made of the body: a number it would alter is refused (SPEC §3).
+  const inexact = findInexactNumber(text);
+  if (inexact !== undefined) {
+    throw validationFailed(
+      `${inexact.path} is ${inexact.sent}, which a JSON number cannot hold exactly: it would be delivered as ${inexact.becomes}. ` +
+        'Send it as a string, or as a number a double holds: whole numbers up to 2^53, about 15 significant digits, magnitudes from 1e-308 to 1e308.',
+    );
+  }
+  return value;
 }
