@@ -3,6 +3,7 @@ import { tokenMatcher } from '../keys.js';
 import { HttpError, notFound } from '../http/errors.js';
 import type { RequestContext, Route } from '../http/router.js';
 import { toDelivery } from '../store/index.js';
+import { createFigures } from './figures.js';
 import { buildOverview } from './overview.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './page.js';
 
@@ -14,6 +15,11 @@ const PAGE_HEADERS = {
 };
 
 const WEBHOOK_ID = /^wh_[A-Za-z0-9]{1,64}$/;
+
+/** An overview this recent is sent again as it is: the page polls every 2 s, so it never shows. */
+const OVERVIEW_REUSE_MS = 250;
+/** Filters whose overview is kept for reuse, at most. */
+const MAX_REUSED = 64;
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
@@ -45,6 +51,10 @@ function checkHost(hostHeader: string | undefined, boundHost: string): void {
 export function adminRoutes(app: DispatcherContext, token: string): Route[] {
   const { store } = app;
   const matches = tokenMatcher(token);
+  // Kept across polls and refreshed with what was written since the last one (issue 16).
+  const figures = createFigures(store);
+  // Pages polling together (several tabs, a queue of polls) share one overview for a moment.
+  const recent = new Map<string, { at: number; body: string }>();
   const page = (
     req: RequestContext,
   ): { status: number; body: string; contentType: string; headers: Record<string, string> } => {
@@ -69,16 +79,31 @@ export function adminRoutes(app: DispatcherContext, token: string): Route[] {
       method: 'GET',
       path: '/admin/api/overview',
       auth: 'none',
-      handler(req) {
+      async handler(req) {
         guard(req);
         const webhook = req.query.get('webhook') || null;
         if (webhook !== null && !WEBHOOK_ID.test(webhook)) {
           throw new HttpError(400, 'validation_failed', 'The webhook filter must be a webhook id such as wh_abc123.');
         }
         if (webhook !== null && !store.webhooks.getById(webhook)) throw notFound(`webhook ${webhook}`);
+        const key = webhook ?? '';
+        const fresh = (): { at: number; body: string } | undefined => {
+          const found = recent.get(key);
+          return found !== undefined && performance.now() - found.at < OVERVIEW_REUSE_MS ? found : undefined;
+        };
+        let cached = fresh();
+        if (cached === undefined) await figures.refresh();
+        // Polls that waited for the same refresh share the overview the first of them builds.
+        cached ??= fresh();
+        if (cached === undefined) {
+          cached = { at: performance.now(), body: JSON.stringify(buildOverview(store, webhook, app.now(), figures)) };
+          if (recent.size >= MAX_REUSED) recent.clear();
+          recent.set(key, cached);
+        }
         return {
           status: 200,
-          json: buildOverview(store, webhook, app.now()),
+          body: cached.body,
+          contentType: 'application/json; charset=utf-8',
           headers: { 'cache-control': 'no-store' },
         };
       },

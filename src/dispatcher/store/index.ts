@@ -5,6 +5,7 @@ import { deliveryQueries } from './deliveries.js';
 import { eventQueries } from './events.js';
 import { idempotencyQueries } from './idempotency.js';
 import { keyQueries } from './keys.js';
+import { overviewQueries } from './overview.js';
 import { statsQueries } from './stats.js';
 import { webhookQueries } from './webhooks.js';
 
@@ -73,6 +74,8 @@ export function createStore({ path, now, warn }: StoreOptions) {
     stats: statsQueries(db),
     keys: keyQueries(db, now),
     idempotency: idempotencyQueries(db, now, IDEMPOTENCY_TTL_MS),
+    /** Read incrementally by the monitoring page (issue 16). */
+    overview: overviewQueries(db),
     /** The database file deleted, the disk full: what /healthz and the API report (issue 16). */
     watch: watchDatabase(db, path),
     /** Runs `fn` in one write transaction (BEGIN IMMEDIATE). Never call the network inside. */
