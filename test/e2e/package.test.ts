@@ -32,8 +32,9 @@ beforeAll(async () => {
   // --ignore-scripts: `prepare` would build again; `npm test` has just built dist/.
   const pack = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT });
   const packed = JSON.parse(pack.stdout) as Array<{ filename: string; integrity: string }>;
-  const [{ filename, integrity }] = packed;
-  writeConsumer(filename, integrity);
+  const [tarball] = packed;
+  if (tarball === undefined) throw new Error(`npm pack printed no tarball: ${pack.stdout}`);
+  writeConsumer(tarball.filename, tarball.integrity);
   // `npm ci --offline`: everything comes from the tarball and from npm's cache, by the
   // integrity hashes of our own lockfile. Install scripts are skipped: better-sqlite3's compile is
   // not what is under test, and its addon, built by `npm ci` for this very Node, is copied in below.
