@@ -82,6 +82,9 @@ export function createBodyReader({ limit, budgetBytes }: BodyReaderOptions): Bod
       };
       return new Promise<Buffer>((resolve, reject) => {
         let chunks: Buffer[] = [];
+        // With a declared length, a body that comes in several chunks is copied into one buffer as
+        // they arrive, so each chunk is garbage at once instead of living until the end (issue 16).
+        let whole: Buffer | undefined;
         let size = 0;
         let refused: BodyRefusal | undefined;
         let settled = false;
@@ -103,11 +106,15 @@ export function createBodyReader({ limit, budgetBytes }: BodyReaderOptions): Bod
             if (take(size - reserved)) reserved = size;
             else refused = 'busy';
           }
-          if (refused === undefined) chunks.push(chunk);
-          else {
+          if (refused !== undefined) {
             chunks = [];
+            whole = undefined;
             release();
-          }
+          } else if (whole !== undefined) chunk.copy(whole, size - chunk.length);
+          else if (declared !== undefined && chunk.length < declared && size === chunk.length) {
+            whole = Buffer.allocUnsafe(declared);
+            chunk.copy(whole, 0);
+          } else chunks.push(chunk);
         });
         req.on('end', () => {
           if (refused !== undefined) return fail(refused);
@@ -118,7 +125,8 @@ export function createBodyReader({ limit, budgetBytes }: BodyReaderOptions): Bod
             else res.once('close', release);
           }
           // One chunk (a small body) is used as it came, without a copy.
-          resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+          if (whole !== undefined) resolve(size === whole.length ? whole : whole.subarray(0, size));
+          else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
         });
         req.on('error', () => fail('aborted'));
         req.on('close', () => {
