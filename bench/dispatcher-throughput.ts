@@ -80,7 +80,7 @@ export async function measureDispatcherThroughput({ events }: { events: number }
       '0',
       '--concurrency',
       String(CONCURRENCY),
-      '--api-key',
+      '--user-key',
       `${apiKey}:user_bench`,
     ],
     join(dir, 'dispatcher.jsonl'),

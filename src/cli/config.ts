@@ -96,17 +96,21 @@ export async function openConfig({ repair = false }: { repair?: boolean } = {}):
 
   let conf: { store: ConfigData } | undefined;
   const save = async (next: ConfigData) => {
-    if (!conf) {
-      if (broken) renameSync(path, broken.backup);
-      const { default: Conf } = await keepOwnStopHandling(() => import('conf'));
-      conf = new Conf<ConfigData>({
-        projectName: 'v2k-webhooks',
-        cwd: dirname(path),
-        configFileMode: 0o600,
-        accessPropertiesByDotNotation: false,
-      });
+    const { default: Conf } = await keepOwnStopHandling(() => import('conf'));
+    try {
+      if (!conf) {
+        if (broken) renameSync(path, broken.backup);
+        conf = new Conf<ConfigData>({
+          projectName: 'v2k-webhooks',
+          cwd: dirname(path),
+          configFileMode: 0o600,
+          accessPropertiesByDotNotation: false,
+        });
+      }
+      conf.store = next;
+    } catch (error) {
+      throw isFileSystemError(error) ? unwritable(error, path) : error;
     }
-    conf.store = next;
     data = next;
     tighten(path);
   };
@@ -227,10 +231,35 @@ function tighten(path: string): void {
     chmodSync(path, 0o600);
     chmodSync(dirname(path), 0o700);
   } catch (error) {
-    // Not written yet (ENOENT), or a file system without modes (EPERM): nothing to narrow.
+    // Not written yet (ENOENT), a file system without modes (EPERM), or a read-only one (EROFS,
+    // where reading still works and writing says why it cannot): nothing to narrow.
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'EPERM') throw error;
+    if (code !== 'ENOENT' && code !== 'EPERM' && code !== 'EROFS') throw error;
   }
+}
+
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    typeof code === 'string' && ['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'ENOSPC', 'EISDIR'].includes(code)
+  );
+}
+
+/** A config directory or file that cannot be created or written (issue 16): the path and the way out, not a bug report. */
+function unwritable(error: NodeJS.ErrnoException, file: string): V2kError {
+  const why =
+    error.code === 'EROFS'
+      ? 'it is on a read-only file system'
+      : error.code === 'ENOSPC'
+        ? 'the disk is full'
+        : error.code === 'EACCES' || error.code === 'EPERM'
+          ? 'this user may not write there'
+          : `${error.code ?? 'it'}: it cannot be created there`;
+  return new V2kError(`The config file could not be saved: ${error.path ?? file} cannot be written (${why}).`, {
+    code: 'config_unwritable',
+    hint: 'Set XDG_CONFIG_HOME to a directory you can write (or fix that one), or pass --api-url and --api-key (or V2K_API_URL and V2K_API_KEY) instead of a saved profile.',
+    cause: error,
+  });
 }
 
 /** `v2k_live_abcdef123456` → `v2k_…3456`: enough to tell keys apart, never the whole key. */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { V2kError } from '../core/errors.js';
 import { adminRoutes } from './admin/index.js';
@@ -9,7 +8,15 @@ import { eventRoutes } from './http/routes/events.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { createRouter, type Route } from './http/router.js';
 import { createApiServer } from './http/server.js';
-import { ATTEMPT_TIMEOUT_MS, DEFAULT_RATE_LIMIT, requestTimeout, scaled } from './policy.js';
+import { adminToken, resolveUsers, type UserKey } from './keys.js';
+import {
+  ATTEMPT_TIMEOUT_MS,
+  DEFAULT_RATE_LIMIT,
+  MAX_TIME_SCALE,
+  MIN_TIME_SCALE,
+  requestTimeout,
+  scaled,
+} from './policy.js';
 import { createStore } from './store/index.js';
 import { createWorker, type AttemptInfo } from './worker.js';
 
@@ -34,8 +41,10 @@ export interface DispatcherOptions {
   timeScale?: number;
   /** Attempts per webhook per rate window; default 100, 0 = no limit. */
   rateLimit?: number;
-  /** API keys and their users. With none, a dev key for `user_dev` is made once and kept in the database. */
-  apiKeys?: Array<{ key: string; user: string }>;
+  /** Users' keys (the CLI's `--user-key KEY:USER`). With none, a dev key for `user_dev` is made once and kept in the database. */
+  userKeys?: UserKey[];
+  /** @deprecated The former name of `userKeys`. */
+  apiKeys?: UserKey[];
   /** Most attempts in flight at once; default 64. */
   concurrency?: number;
   /** Called after every attempt. */
@@ -52,15 +61,17 @@ export interface Dispatcher {
   url: string;
   port: number;
   host: string;
-  /** The monitoring page: `url + '/admin/webhooks'`. */
+  /** The monitoring page with its token: `url + '/admin/webhooks?token=…'`. */
   adminUrl: string;
-  /** The dev key, when no `apiKeys` were given. */
+  /** The token the monitoring page's JSON requires; kept in the database, so the same across restarts. */
+  adminToken: string;
+  /** The dev key, when no `userKeys` were given. */
   devKey: string | undefined;
   /** Stops taking requests and deliveries, lets attempts in flight finish (or releases them), closes the database. */
   close(): Promise<void>;
 }
 
-export const DEV_USER = 'user_dev';
+export { DEV_USER } from './keys.js';
 const DEFAULT_PORT = 4000;
 const DEFAULT_CONCURRENCY = 64;
 
@@ -78,10 +89,11 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
     : (message: string) => process.emitWarning(message, 'V2kDispatcherWarning');
   const onError = (error: unknown): void =>
     warn(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  const store = createStore({ path: options.dbPath, now });
+  const store = createStore({ path: options.dbPath, now, warn });
 
   try {
-    const { users, devKey } = resolveKeys(options.apiKeys, store);
+    const { users, devKey } = resolveUsers(options.userKeys ?? options.apiKeys, store);
+    const token = adminToken(store);
     const worker = createWorker({
       store,
       now,
@@ -96,17 +108,19 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
     });
     const app: DispatcherContext = { store, now, wake: () => worker.wake(), handoff: worker, settings };
     const router = createRouter([
-      ...healthRoutes(),
+      ...healthRoutes(() => store.watch.check()),
       ...webhookRoutes(app),
       ...deliveryRoutes(app),
       ...eventRoutes(app),
-      ...adminRoutes(app),
+      ...adminRoutes(app, token),
       ...(options.routes ?? []),
     ]);
     const server = createApiServer({
       router,
       authenticate: (key) => users.get(key),
+      store: store.watch,
       onError,
+      warn,
       requestTimeoutMs: requestTimeout(settings.timeScale),
     });
     await new Promise<void>((resolve, reject) => {
@@ -137,7 +151,8 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
       url,
       port,
       host: settings.host,
-      adminUrl: `${url}/admin/webhooks`,
+      adminUrl: `${url}/admin/webhooks?token=${token}`,
+      adminToken: token,
       devKey,
       close() {
         closing ??= (async () => {
@@ -168,39 +183,17 @@ function checkOptions(options: DispatcherOptions) {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`port must be a whole number from 0 to 65535 (got ${port}).`);
   const timeScale = options.timeScale ?? 1;
-  if (!(typeof timeScale === 'number' && Number.isFinite(timeScale) && timeScale > 0))
-    fail(`timeScale must be a number above 0 (got ${timeScale}).`);
+  if (!(typeof timeScale === 'number' && timeScale >= MIN_TIME_SCALE && timeScale <= MAX_TIME_SCALE))
+    fail(
+      `timeScale must be a number from ${MIN_TIME_SCALE} to ${MAX_TIME_SCALE}, so every scaled duration fits a timer (got ${timeScale}).`,
+    );
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   if (!Number.isInteger(rateLimit) || rateLimit < 0)
     fail(`rateLimit must be a whole number, 0 for no limit (got ${rateLimit}).`);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     fail(`concurrency must be a whole number above 0 (got ${concurrency}).`);
+  if (options.userKeys !== undefined && options.apiKeys !== undefined)
+    fail('Give userKeys only (apiKeys is its former name), not both.');
   return { port, host: options.host ?? '127.0.0.1', timeScale, rateLimit, concurrency };
-}
-
-function resolveKeys(apiKeys: DispatcherOptions['apiKeys'], store: ReturnType<typeof createStore>) {
-  const users = new Map<string, string>();
-  if (apiKeys && apiKeys.length > 0) {
-    for (const { key, user } of apiKeys) {
-      if (!key || !user || /\s/.test(key) || /\s/.test(user)) {
-        throw new V2kError('Each API key needs a key and a user, without spaces (KEY:USER).', {
-          code: 'invalid_option',
-          exitCode: 2,
-        });
-      }
-      users.set(key, user);
-    }
-    return { users, devKey: undefined };
-  }
-  const dev = store.transaction(() => {
-    const existing = store.keys.findDevKey();
-    if (existing) return { key: existing.key, user: existing.user_id };
-    const key = `v2k_dev_${randomBytes(16).toString('hex')}`;
-    store.keys.insertDevKey(key, DEV_USER);
-    return { key, user: DEV_USER };
-  });
-  users.set(dev.key, dev.user);
-  const devKey = dev.key;
-  return { users, devKey };
 }

@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from '../core/limits.js';
+
 /**
  * The delivery rules of SPEC §4, each in exactly one place. Every duration here is in
  * unscaled milliseconds; `scaled()` applies `--time-scale`.
@@ -82,3 +84,12 @@ export function createRateWindow(limit: number, windowMs: number): RateWindow {
     },
   };
 }
+
+/**
+ * The range of `--time-scale` (issue 16). Above the maximum the longest scaled duration, the
+ * 60 s rate window, no longer fits a timer (2^31 − 1 ms) and would fire at once: 1e6 made every
+ * attempt time out in milliseconds. Below the minimum the 10 s attempt timeout would be under
+ * 10 ms, shorter than a local receiver's answer on a loaded machine, and the 2 s retry under 2 ms.
+ */
+export const MIN_TIME_SCALE = 0.001;
+export const MAX_TIME_SCALE = Math.floor(MAX_TIMER_MS / Math.max(RATE_WINDOW_MS, leaseDuration(1)));

@@ -8,7 +8,8 @@ export {
   type ExpectationStatus,
   type Expectations,
 } from './expectations.js';
-export { readRecording, type RecordedDelivery } from './recorder.js';
+export type { RecordedDelivery } from './recorder.js';
+export { readRecording, streamRecording, type ReadRecordingOptions } from './recording.js';
 export { replayDeliveries, type ReplayOptions, type ReplayResult } from './replay.js';
 export { summarize } from './summary.js';
 export { renderEvent, PLAIN, type Painter } from './pretty.js';

@@ -1,7 +1,7 @@
-import { isSuccessStatus } from '../core/outcome.js';
-import { Agent } from 'undici';
 import { newId } from '../core/ids.js';
+import { isSuccessStatus } from '../core/outcome.js';
 import { HEADER, sign, signStandard } from '../core/signature.js';
+import { createPoster, errorCode } from '../http/post.js';
 import { forwardableHeaders } from './headers.js';
 import { decodeBody, type RecordedDelivery } from './recorder.js';
 
@@ -18,7 +18,8 @@ export interface ReplayResult {
 }
 
 export interface ReplayOptions {
-  deliveries: readonly RecordedDelivery[];
+  /** The recorded deliveries: an array, or a stream of them (`streamRecording`) for a file of any size. */
+  deliveries: Iterable<RecordedDelivery> | AsyncIterable<RecordedDelivery>;
   /** Absolute URL to POST each delivery to. */
   to: string;
   /** When given, each delivery is signed anew with it (both schemes), with a fresh timestamp. */
@@ -26,7 +27,12 @@ export interface ReplayOptions {
   timeoutMs?: number;
   now?: () => number;
   onResult?: (result: ReplayResult) => void;
+  /** Collect every result into the returned array (default true); false keeps memory flat for long recordings. */
+  keepResults?: boolean;
 }
+
+/** Of an app's answer to a replayed delivery only the status counts; this much of its body is read. */
+const ANSWER_BYTES_READ = 64 * 1024;
 
 /**
  * Re-sends recorded deliveries one after the other, in the recorded order: the exact body and
@@ -35,44 +41,41 @@ export interface ReplayOptions {
 export async function replayDeliveries(options: ReplayOptions): Promise<ReplayResult[]> {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const agent = new Agent({ keepAliveTimeout: 4_000, connect: { timeout: timeoutMs } });
-  const url = new URL(options.to);
+  const keep = options.keepResults ?? true;
+  const poster = createPoster({ timeoutMs, keepBytes: ANSWER_BYTES_READ, overflow: 'truncate', now });
+  const url = new URL(options.to).href;
   const results: ReplayResult[] = [];
+  let index = 0;
   try {
-    for (const [i, entry] of options.deliveries.entries()) {
+    for await (const entry of options.deliveries) {
+      index++;
       const body = decodeBody(entry);
-      const headers = headersFor(entry, body, options.secret, now);
-      const started = now();
+      const answer = await poster.post(url, headersFor(entry, body, options.secret, now), body);
       const base = {
-        index: i + 1,
+        index,
         event: first(entry.headers[HEADER.event]) ?? null,
         deliveryId: first(entry.headers[HEADER.delivery]) ?? null,
         resigned: options.secret !== undefined,
+        status: answer.failure === undefined ? answer.status : null,
+        ms: Math.round(answer.ms),
       };
-      let result: ReplayResult;
-      try {
-        const response = await agent.request({
-          origin: url.origin,
-          path: `${url.pathname}${url.search}`,
-          method: 'POST',
-          headers,
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        await response.body.dump();
-        const ok = isSuccessStatus(response.statusCode);
-        result = { ...base, status: response.statusCode, ms: now() - started, ok };
-      } catch (error) {
-        const err = error as { code?: string; name?: string; message?: string };
-        const why =
-          err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.code ?? err.message ?? String(error));
-        result = { ...base, status: null, ms: now() - started, error: why, ok: false };
-      }
-      results.push(result);
+      const result: ReplayResult =
+        answer.failure === undefined
+          ? { ...base, ok: isSuccessStatus(answer.status) }
+          : {
+              ...base,
+              ok: false,
+              error:
+                answer.failure === 'timeout'
+                  ? `no answer within ${timeoutMs} ms`
+                  : (errorCode(answer.error) ??
+                    (answer.error instanceof Error ? answer.error.message : answer.failure)),
+            };
+      if (keep) results.push(result);
       options.onResult?.(result);
     }
   } finally {
-    await agent.close();
+    await poster.close();
   }
   return results;
 }

@@ -1,6 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError, V2kError } from '../core/errors.js';
+import { BODY_MEMORY_BUDGET_BYTES, BUSY_RETRY_AFTER_SECONDS, MAX_BODY_BYTES, MAX_TIMER_MS } from '../core/limits.js';
+import { BodyError, createBodyReader } from '../http/body.js';
+import { createTimedServer } from '../http/server.js';
 import { HEADER } from '../core/signature.js';
 import { isoTime } from '../core/time.js';
 import { createForwarder, type ForwardAnswer } from './forwarder.js';
@@ -11,7 +14,6 @@ import { parseTarget, routeFor, TargetError, type Target } from './targets.js';
 import type { Listener, ListenerEvent, ListenerLogger, ListenerOptions } from './types.js';
 import { createDeliveryChecker } from './verdict.js';
 
-import { MAX_BODY_BYTES } from '../core/limits.js';
 import { DEFAULT_DISPATCHER_PORT, DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_LISTEN_PORT } from '../core/defaults.js';
 
 export { DEFAULT_FORWARD_TIMEOUT_MS, MAX_BODY_BYTES };
@@ -36,21 +38,22 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     toleranceSeconds: options.toleranceSeconds,
     now,
   });
-  const forwardTimeoutMs = options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS;
-  if (!(forwardTimeoutMs > 0)) throw new UsageError('The forward timeout must be above 0.');
+  const port = options.port ?? DEFAULT_PORT;
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new UsageError(
+      `The port must be a whole number from 0 to 65535 (got ${port}).`,
+      'Pass --port 0 for any free port.',
+    );
+  const forwardTimeoutMs = checkTimeout(options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS, 'forward');
+  const requestTimeoutMs = checkTimeout(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'request');
   const recorder = options.record === undefined ? undefined : await openRecorder(options.record, logger);
   const forwarder = createForwarder({ timeoutMs: forwardTimeoutMs, now });
   const inflight = new Set<Promise<void>>();
 
-  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  if (!(requestTimeoutMs > 0)) throw new UsageError('The request timeout must be above 0.');
-  // Node's defaults (5 min for a request, checked every 30 s) let a sender that trickles its body hold a connection for minutes.
-  const timeouts = {
-    requestTimeout: requestTimeoutMs,
-    headersTimeout: requestTimeoutMs,
-    connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeoutMs / 4)),
-  };
-  const server = createServer(timeouts, (req, res) => {
+  // listen has no key to check first: every sender may send a body, so the one defence is the
+  // budget of bodies held at once; past it a sender gets 503 + Retry-After and comes back (issue 16).
+  const bodies = createBodyReader({ limit: MAX_BODY_BYTES, budgetBytes: BODY_MEMORY_BUDGET_BYTES });
+  const server = createTimedServer(requestTimeoutMs, (req, res) => {
     const task: Promise<void> = handle(req, res).then(
       () => void inflight.delete(task),
       (error: unknown) => {
@@ -78,13 +81,13 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         error: { code: 'method_not_allowed', message: 'The listener takes webhook deliveries as POST.' },
       });
     }
-    const body = await readBody(req);
-    if (body === 'too_large') {
-      logger.warn(`Rejected a delivery to ${req.url}: its body is over 1 MiB (413).`);
-      res.setHeader('connection', 'close');
-      return sendJson(res, 413, { error: { code: 'payload_too_large', message: 'The body is over 1 MiB.' } });
+    let body: Buffer;
+    try {
+      body = await bodies.read(req, res);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      return refuseBody(req, res, error);
     }
-    if (body === 'aborted') return;
 
     const receivedAt = isoTime(now());
     const { verdict, event, payload } = checker.check(body, req.headers);
@@ -143,19 +146,34 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     }
   }
 
-  const port = await listen(server, options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1').catch(
-    async (error: unknown) => {
-      await Promise.all([forwarder.close(), recorder?.close()]);
-      throw error;
-    },
-  );
+  function refuseBody(req: IncomingMessage, res: ServerResponse, error: BodyError): void {
+    if (error.reason === 'aborted') return;
+    if (error.reason === 'busy') {
+      logger.warn(`Turned away a delivery to ${req.url} (503): too many bodies are held in memory right now.`);
+      res.setHeader('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
+      return sendJson(res, 503, {
+        error: {
+          code: 'busy',
+          message: `The listener holds as many request bodies as it may right now; retry in ${BUSY_RETRY_AFTER_SECONDS} s.`,
+        },
+      });
+    }
+    logger.warn(`Rejected a delivery to ${req.url}: its body is over 1 MiB (413).`);
+    res.setHeader('connection', 'close');
+    return sendJson(res, 413, { error: { code: 'payload_too_large', message: 'The body is over 1 MiB.' } });
+  }
+
+  const boundPort = await listen(server, port, options.host ?? '127.0.0.1').catch(async (error: unknown) => {
+    await Promise.all([forwarder.close(), recorder?.close()]);
+    throw error;
+  });
   const host = options.host ?? '127.0.0.1';
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${shownHost}:${port}/`,
-    port,
+    url: `http://${shownHost}:${boundPort}/`,
+    port: boundPort,
     addSecret(secret) {
       checker.addSecret(secret);
     },
@@ -168,7 +186,7 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         let grace: NodeJS.Timeout | undefined;
         await Promise.race([
           Promise.all([...inflight]),
-          new Promise((resolve) => (grace = setTimeout(resolve, forwardTimeoutMs + 1_000))),
+          new Promise((resolve) => (grace = setTimeout(resolve, Math.min(MAX_TIMER_MS, forwardTimeoutMs + 1_000)))),
         ]);
         clearTimeout(grace);
         server.closeAllConnections();
@@ -179,6 +197,15 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
       return closing;
     },
   };
+}
+
+/** A timeout a timer can hold (issue 16: a longer one fired at once, so every forward "timed out" in 1 ms). */
+function checkTimeout(ms: number, which: string): number {
+  if (!(ms >= 1 && ms <= MAX_TIMER_MS))
+    throw new UsageError(
+      `The ${which} timeout must be from 1 ms to ${MAX_TIMER_MS} ms (about 24.8 days), the longest a timer holds (got ${ms}).`,
+    );
+  return ms;
 }
 
 /** Sends the first target's answer back: its status and body, or 502/504 when it gave none. */
@@ -221,9 +248,7 @@ function parseTargets(specs: readonly string[]): Target[] {
 
 async function openRecorder(file: string, logger: ListenerLogger): Promise<Recorder> {
   try {
-    return await createRecorder(file, (error) =>
-      logger.error(`Cannot write the record file ${file}: ${error.message}`),
-    );
+    return await createRecorder(file, logger);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new UsageError(
@@ -233,7 +258,7 @@ async function openRecorder(file: string, logger: ListenerLogger): Promise<Recor
   }
 }
 
-function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
@@ -256,43 +281,6 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
       server.off('error', onError);
       resolve((server.address() as AddressInfo).port);
     });
-  });
-}
-
-/** Past this much input a body is cut off (connection closed) instead of read to the end and answered 413. */
-const DISCARD_LIMIT = 16 * 1024 * 1024;
-
-/**
- * The raw body, or `too_large` past 1 MiB. An oversized body is still read to its end (and
- * dropped) before the 413: a server that closes while the sender is still writing makes the
- * sender see a connection reset instead of the answer. Past 16 MiB the connection is cut.
- */
-function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | 'aborted'> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > DISCARD_LIMIT) {
-    req.resume();
-    return Promise.resolve('too_large');
-  }
-  return new Promise((resolve) => {
-    let chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const settle = (value: Buffer | 'too_large' | 'aborted'): void => {
-      if (!done) resolve(value);
-      done = true;
-    };
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      else if (size > DISCARD_LIMIT) req.destroy();
-      else chunks = [];
-    });
-    // One chunk (a typical delivery) is the body as it is; Node gives each chunk its own memory.
-    req.on('end', () =>
-      settle(size > MAX_BODY_BYTES ? 'too_large' : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
-    );
-    req.on('error', () => settle('aborted'));
-    req.on('close', () => settle('aborted'));
   });
 }
 

@@ -182,10 +182,42 @@ describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => 
     await phone.close();
   });
 
+  it("refuses the page's data without its token, and the page says what to open", async () => {
+    const token = new URL(dispatcher.adminUrl).searchParams.get('token') as string;
+    const newest = (await settled(hooks.bad.id))[0] as Delivery;
+    const detail = `/admin/api/webhooks/${hooks.bad.id}/deliveries/${newest.id}`;
+    for (const path of ['/admin/api/overview', detail]) {
+      const none = await fetch(dispatcher.url + path);
+      expect(none.status).toBe(401);
+      const refused = await none.text();
+      expect(refused).not.toContain(hooks.bad.url);
+      expect(refused).toMatch(/token/);
+      expect((await fetch(`${dispatcher.url}${path}?token=${token.slice(0, -1)}x`)).status).toBe(401);
+      expect((await fetch(`${dispatcher.url}${path}?token=${token}`)).status).toBe(200);
+      const bearer = await fetch(dispatcher.url + path, { headers: { authorization: `Bearer ${token}` } });
+      expect(bearer.status).toBe(200);
+    }
+    // An API key is not the page's token.
+    const withKey = await fetch(`${dispatcher.url}/admin/api/overview`, {
+      headers: { authorization: `Bearer ${dispatcher.apiKey}` },
+    });
+    expect(withKey.status).toBe(401);
+
+    const bare = await browser.newPage();
+    await bare.goto(dispatcher.adminUrl.replace(/\?token=.*$/, ''));
+    await bare.waitForSelector('#updated:has-text("token")');
+    expect(await bare.locator('#webhooks tr[data-webhook]').count()).toBe(0);
+    expect(await bare.content()).not.toContain(hooks.bad.url);
+    await bare.close();
+  });
+
   it('answers bad filters with a 4xx and serves the page with a strict CSP', async () => {
-    const bogus = await fetch(`${dispatcher.url}/admin/api/overview?webhook=${encodeURIComponent('"><script>')}`);
+    const token = new URL(dispatcher.adminUrl).searchParams.get('token') as string;
+    const bogus = await fetch(
+      `${dispatcher.url}/admin/api/overview?token=${token}&webhook=${encodeURIComponent('"><script>')}`,
+    );
     expect(bogus.status).toBe(400);
-    const unknown = await fetch(`${dispatcher.url}/admin/api/overview?webhook=wh_doesnotexist`);
+    const unknown = await fetch(`${dispatcher.url}/admin/api/overview?token=${token}&webhook=wh_doesnotexist`);
     expect(unknown.status).toBe(404);
     const html = await fetch(dispatcher.adminUrl);
     expect(html.headers.get('content-security-policy')).toMatch(/script-src 'sha256-/);
@@ -194,7 +226,7 @@ describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => 
     const withHost = (host: string, path: string) =>
       new Promise<number>((resolve, reject) => {
         const url = new URL(path, dispatcher.url);
-        request({ host: '127.0.0.1', port: url.port, path: url.pathname, headers: { host } }, (res) => {
+        request({ host: '127.0.0.1', port: url.port, path: url.pathname + url.search, headers: { host } }, (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
         })
@@ -203,6 +235,6 @@ describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => 
       });
     expect(await withHost('evil.example:80', '/admin/api/overview')).toBe(403);
     expect(await withHost('evil.example', '/admin/webhooks')).toBe(403);
-    expect(await withHost(`localhost:${new URL(dispatcher.url).port}`, '/admin/api/overview')).toBe(200);
+    expect(await withHost(`localhost:${new URL(dispatcher.url).port}`, `/admin/api/overview?token=${token}`)).toBe(200);
   });
 });

@@ -40,7 +40,7 @@ set -euo pipefail
 v2k() { node "$BIN" "$@"; }
 # Background processes are started as node itself, not through v2k(): $! of a backgrounded
 # function is a subshell, and killing that would leave node running.
-node "$BIN" dispatcher --port "$API_PORT" --db "$WORK/v2k.db" --api-key ci-key:user_ci > "$WORK/dispatcher.log" 2>&1 &
+node "$BIN" dispatcher --port "$API_PORT" --db "$WORK/v2k.db" --user-key ci-key:user_ci > "$WORK/dispatcher.log" 2>&1 &
 DISPATCHER=$!
 APP=
 LISTEN=

@@ -19,7 +19,8 @@ describe('v2k-webhooks demo', () => {
 
     expect(lines[0]).toMatchObject({
       type: 'ready',
-      monitoring: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/admin\/webhooks$/),
+      // The whole URL, with the token the page's data needs (issue 16).
+      monitoring: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/admin\/webhooks\?token=[\w-]{32}$/),
     });
     const events = lines.filter((l) => l.type === 'event') as Array<{
       event: string;

@@ -8,11 +8,15 @@ import { BIN, tempHome } from './cli.js';
 export interface StartDispatcherOptions {
   timeScale?: number;
   rateLimit?: number;
-  /** 'KEY:USER' */
+  /** 'KEY:USER', each given with --user-key. */
+  userKeys?: string[];
+  /** @deprecated The former name of `userKeys`. */
   apiKeys?: string[];
   /** Reuse a database (restart); default a fresh file in a temp dir. */
   dbPath?: string;
   extraArgs?: string[];
+  /** Environment variables for the child (V2K_* of this process are never passed on). */
+  env?: Record<string, string>;
 }
 
 export interface RunningDispatcher {
@@ -43,7 +47,8 @@ export async function startDispatcher(options: StartDispatcherOptions = {}): Pro
   const args = [BIN, 'dispatcher', '--port', '0', '--json', '--db', dbPath];
   if (options.timeScale !== undefined) args.push('--time-scale', String(options.timeScale));
   if (options.rateLimit !== undefined) args.push('--rate-limit', String(options.rateLimit));
-  for (const key of options.apiKeys ?? []) args.push('--api-key', key);
+  const userKeys = options.userKeys ?? options.apiKeys ?? [];
+  for (const key of userKeys) args.push('--user-key', key);
   args.push(...(options.extraArgs ?? []));
 
   const home = tempHome();
@@ -52,7 +57,7 @@ export async function startDispatcher(options: StartDispatcherOptions = {}): Pro
     reject: false,
     stdin: 'ignore',
     buffer: false,
-    env: { ...inherited, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), NO_COLOR: '1' },
+    env: { ...inherited, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), NO_COLOR: '1', ...options.env },
     extendEnv: false,
   });
   running.add(child);
@@ -93,7 +98,7 @@ export async function startDispatcher(options: StartDispatcherOptions = {}): Pro
     });
   });
   const line = await ready;
-  const apiKey = typeof line.devKey === 'string' ? line.devKey : (options.apiKeys?.[0]?.split(':')[0] ?? '');
+  const apiKey = typeof line.devKey === 'string' ? line.devKey : (userKeys[0]?.split(':')[0] ?? '');
 
   return {
     url: String(line.url),

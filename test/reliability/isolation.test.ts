@@ -209,6 +209,7 @@ describe('isolation between users', () => {
 describe('secrets', () => {
   it('appear in no API answer but those of create and rotate-secret, nor in the dashboard, the deliveries or the log', async () => {
     const texts: Array<[string, string]> = [];
+    const adminToken = new URL(dispatcher.adminUrl).searchParams.get('token') as string;
     const get = async (key: string | null, path: string): Promise<void> => {
       const res = await call(dispatcher.url, 'GET', path, key);
       expect(res.status, path).toBe(200);
@@ -224,12 +225,12 @@ describe('secrets', () => {
       for (const status of ['', '?status=succeeded', '?status=failed', '?limit=100'])
         await get(key, `/api/webhooks/${wh}/deliveries${status}`);
       await get(key, `/api/webhooks/${wh}/deliveries/${dlv}`);
-      await get(null, `/admin/api/webhooks/${wh}/deliveries/${dlv}`);
-      await get(null, `/admin/api/overview?webhook=${wh}`);
+      await get(null, `/admin/api/webhooks/${wh}/deliveries/${dlv}?token=${adminToken}`);
+      await get(null, `/admin/api/overview?webhook=${wh}&token=${adminToken}`);
     }
     await get(null, '/admin/webhooks');
     await get(null, '/admin');
-    await get(null, '/admin/api/overview');
+    await get(null, `/admin/api/overview?token=${adminToken}`);
     await get(null, '/healthz');
     // Answers of the other writes.
     const patch = await call(dispatcher.url, 'PATCH', `/api/webhooks/${ids.bob}`, BOB, { description: 'patched' });
@@ -287,7 +288,7 @@ describe('secrets', () => {
         join(dir, 'd.db'),
         '--time-scale',
         '0.01',
-        '--api-key',
+        '--user-key',
         `${ALICE}:user_alice`,
       ],
       {

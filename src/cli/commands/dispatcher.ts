@@ -1,6 +1,8 @@
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { createDispatcher, type AttemptInfo } from '../../dispatcher/index.js';
+import { parseUserKey, parseUserKeyList, type UserKey } from '../../dispatcher/keys.js';
 import type { Context } from '../context.js';
 
 export interface DispatcherCommandOptions {
@@ -10,16 +12,18 @@ export interface DispatcherCommandOptions {
   timeScale: number;
   rateLimit: number;
   concurrency: number;
-  /** Every --api-key KEY:USER given. */
-  apiKeys?: string[];
+  /** Every --user-key KEY:USER given. */
+  userKey?: string[];
+  userKeysFile?: string;
 }
 
+/** Users' keys from the environment (SPEC §4): `KEY:USER,KEY:USER`. */
+const KEYS_ENV = 'V2K_DISPATCHER_KEYS';
+
 export async function run(options: DispatcherCommandOptions, ctx: Context): Promise<void> {
-  const apiKeys = (options.apiKeys ?? []).map(parseKey);
-  if (options.port > 65535)
-    throw new UsageError(`--port ${options.port} is not a port.`, 'Use 1 to 65535, or 0 for any free port.');
-  if (options.concurrency < 1) throw new UsageError('--concurrency must be at least 1.');
   const { output } = ctx;
+  const userKeys = await readUserKeys(options, ctx.env, (message) => output.warn(message));
+  if (options.concurrency < 1) throw new UsageError('--concurrency must be at least 1.');
   const dispatcher = await createDispatcher({
     dbPath: options.db === ':memory:' ? options.db : resolve(options.db),
     port: options.port,
@@ -27,7 +31,7 @@ export async function run(options: DispatcherCommandOptions, ctx: Context): Prom
     timeScale: options.timeScale,
     rateLimit: options.rateLimit,
     concurrency: options.concurrency,
-    apiKeys: apiKeys.length > 0 ? apiKeys : undefined,
+    userKeys: userKeys.length > 0 ? userKeys : undefined,
     onAttempt: (info) => (output.json ? output.jsonLine(info) : output.line(formatAttempt(info, output.style))),
     logger: { warn: (message) => output.warn(message) },
   });
@@ -42,7 +46,7 @@ export async function run(options: DispatcherCommandOptions, ctx: Context): Prom
   } else {
     output.line(`Dispatcher listening on ${output.style.bold(dispatcher.url)}`);
     if (dispatcher.devKey !== undefined) output.line(`Dev API key (user_dev): ${dispatcher.devKey}`);
-    else output.line(`API keys for: ${[...new Set(apiKeys.map((k) => k.user))].join(', ')}`);
+    else output.line(`API keys for: ${[...new Set(userKeys.map((k) => k.user))].join(', ')}`);
     output.line(`Monitoring page: ${dispatcher.adminUrl}`);
     output.info(
       `Database ${resolve(options.db)}; time scale ${options.timeScale}, rate limit ${options.rateLimit || 'none'}, concurrency ${options.concurrency}.\n` +
@@ -52,7 +56,7 @@ export async function run(options: DispatcherCommandOptions, ctx: Context): Prom
 
   if (!/^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(options.host)) {
     output.warn(
-      `Bound to ${options.host}: other machines can reach the API and the monitoring page, which needs no key and shows every user's webhooks. Use the default --host 127.0.0.1 unless you mean it.`,
+      `Bound to ${options.host}: other machines can reach the API and the monitoring page (whose data needs the token in its URL). Use the default --host 127.0.0.1 unless you mean it.`,
     );
   }
 
@@ -64,17 +68,35 @@ export async function run(options: DispatcherCommandOptions, ctx: Context): Prom
   await dispatcher.close();
 }
 
-function parseKey(value: string): { key: string; user: string } {
-  const colon = value.indexOf(':');
-  const key = value.slice(0, colon);
-  const user = value.slice(colon + 1);
-  if (colon <= 0 || user === '' || /\s/.test(value)) {
-    throw new UsageError(
-      `--api-key ${JSON.stringify(value)} is not KEY:USER.`,
-      'Give a key and its user, e.g. --api-key sk_test_alice:user_alice (repeat for more users).',
-    );
+/**
+ * The users' keys (issue 16): `--user-key` and `--user-keys-file` together, else
+ * V2K_DISPATCHER_KEYS (flag over environment, as for every option). A flag shows its keys in
+ * `ps`; the file and the variable do not.
+ */
+async function readUserKeys(
+  options: DispatcherCommandOptions,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void,
+): Promise<UserKey[]> {
+  const fromFlags = (options.userKey ?? []).map((value) => parseUserKey(value, '--user-key'));
+  if (options.userKeysFile !== undefined) {
+    const file = options.userKeysFile;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new UsageError(`Cannot read --user-keys-file ${file}: ${code}.`, 'Give a file with one KEY:USER a line.');
+    }
+    const keys = parseUserKeyList(text, `--user-keys-file ${file}`);
+    if (keys.length === 0) throw new UsageError(`--user-keys-file ${file} holds no KEY:USER line.`);
+    if (((await stat(file)).mode & 0o077) !== 0)
+      warn(`${file} holds API keys and other users can read it: chmod 600 ${file}.`);
+    fromFlags.push(...keys);
   }
-  return { key, user };
+  if (fromFlags.length > 0) return fromFlags;
+  const fromEnv = env[KEYS_ENV];
+  return fromEnv === undefined || fromEnv.trim() === '' ? [] : parseUserKeyList(fromEnv, KEYS_ENV);
 }
 
 function formatAttempt(info: AttemptInfo, style: Context['output']['style']): string {

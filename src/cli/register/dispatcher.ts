@@ -1,15 +1,13 @@
 import { Option, type Command } from 'commander';
+import { DEFAULT_DISPATCHER_PORT } from '../../core/defaults.js';
+import { UsageError } from '../../core/errors.js';
+import { MAX_TIME_SCALE, MIN_TIME_SCALE } from '../../dispatcher/policy.js';
 import type { Lazy } from '../main.js';
 import { examples } from './examples.js';
-import { parseInteger, parsePositiveNumber } from './parsers.js';
+import { collect, numberBetween, parseInteger, parsePort } from './parsers.js';
 
 /** The offline emulator of the platform (SPEC §3, §4). */
 export function registerDispatcher(program: Command, lazy: Lazy): void {
-  // `--api-key` is also a global option, and commander hands every occurrence to the program
-  // (the last one wins). The dispatcher takes it repeatedly as KEY:USER, so collect them all here.
-  const apiKeys: string[] = [];
-  program.on('option:api-key', (value: string) => apiKeys.push(value));
-
   const dispatcher = program
     .command('dispatcher')
     .summary('the offline emulator of the V2K platform')
@@ -17,14 +15,16 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
       'run the offline emulator of the V2K platform: the REST API, signed deliveries with retries, and a monitoring page',
     )
     .addOption(
-      new Option('--port <port>', 'port to listen on (0 = any free port)').default(4000).argParser(parseInteger),
+      new Option('--port <port>', 'port to listen on (0 = any free port)')
+        .default(DEFAULT_DISPATCHER_PORT)
+        .argParser(parsePort),
     )
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--db <path>', 'SQLite file (created when missing)', './v2k-dispatcher.db')
+    .option('--db <path>', 'SQLite file (created when missing, mode 0600)', './v2k-dispatcher.db')
     .addOption(
       new Option('--time-scale <factor>', 'multiply every delay, timeout and window (0.01 = 100× faster, for CI)')
         .default(1)
-        .argParser(parsePositiveNumber),
+        .argParser(numberBetween(MIN_TIME_SCALE, MAX_TIME_SCALE, 'the scaled durations must fit a timer')),
     )
     .addOption(
       new Option('--rate-limit <n>', 'attempts per webhook per 60 s window (0 = no limit, for load tests)')
@@ -32,17 +32,25 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
         .argParser(parseInteger),
     )
     .option(
-      '--api-key <KEY:USER>',
-      'an API key and its user; repeatable (default: a dev key for user_dev, made once and kept in the database)',
+      '--user-key <KEY:USER>',
+      "a user's API key; repeatable (env V2K_DISPATCHER_KEYS=KEY:USER,KEY:USER; default: a dev key for user_dev, kept in the database)",
+      collect,
     )
+    .option('--user-keys-file <path>', "read users' keys from a file, one KEY:USER a line (keeps them out of `ps`)")
     .addOption(new Option('--concurrency <n>', 'most attempts in flight at once').default(64).argParser(parseInteger))
-    .hook('preAction', (command) => {
-      command.setOptionValue('apiKeys', [...apiKeys]);
+    .hook('preAction', () => {
+      // The global --api-key is the key this CLI calls an API with; it means nothing to the dispatcher,
+      // whose users' keys were once given with the same flag (issue 16).
+      if (program.opts().apiKey !== undefined)
+        throw new UsageError(
+          'The dispatcher does not take --api-key: that is the key the CLI calls an API with.',
+          "Give the dispatcher's users and keys with --user-key KEY:USER (repeatable), --user-keys-file FILE or V2K_DISPATCHER_KEYS=KEY:USER,KEY:USER.",
+        );
     })
     .action(lazy(() => import('../commands/dispatcher.js')));
   examples(
     dispatcher,
     'v2k-webhooks dispatcher',
-    'v2k-webhooks dispatcher --port 0 --time-scale 0.01 --api-key ci-key:user_ci',
+    'v2k-webhooks dispatcher --port 0 --time-scale 0.01 --user-key ci-key:user_ci',
   );
 }

@@ -3,7 +3,7 @@ import { DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_LISTEN_PORT } from '../../core/defa
 import { formatDuration } from '../../core/duration.js';
 import type { Lazy } from '../main.js';
 import { examples } from './examples.js';
-import { collect, parseDuration, parseInteger } from './parsers.js';
+import { collect, parseDuration, parsePort } from './parsers.js';
 
 /** The local relay (`listen`) and the replay of what it recorded (SPEC §5, issue 5). */
 export function registerListener(program: Command, lazy: Lazy): void {
@@ -16,7 +16,7 @@ export function registerListener(program: Command, lazy: Lazy): void {
     .addOption(
       new Option('--port <port>', 'port to listen on (0 picks a free one)')
         .default(DEFAULT_LISTEN_PORT)
-        .argParser(parseInteger),
+        .argParser(parsePort),
     )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option(

@@ -1,10 +1,11 @@
 import type { DeliveryStatus, WebhookStats } from '../../core/api-types.js';
 import type { EventSubscription } from '../../core/events.js';
 import { iso, type Store } from '../store/index.js';
+import { createFigures, ERROR_LIMIT, type Figures } from './figures.js';
 
 /** How many deliveries and failed attempts the page lists (issue 6). */
 export const RECENT_LIMIT = 50;
-export const ERROR_LIMIT = 50;
+export { ERROR_LIMIT };
 
 export interface OverviewStats extends WebhookStats {
   /** failed / finished, or null before any delivery finished. */
@@ -58,9 +59,17 @@ export interface Overview {
 /**
  * What the monitoring page shows: every webhook with the same stats as `GET /api/webhooks/:id`,
  * the latest deliveries and the failed attempts — of one webhook when `webhookId` is given.
+ * The figures come from `figures`, kept incrementally and refreshed by the caller (the page's
+ * route); without it they are read in full once.
  */
-export function buildOverview(store: Store, webhookId: string | null, now: number): Overview {
-  const rows = store.webhooks.listAll().filter((row) => webhookId === null || row.id === webhookId);
+export function buildOverview(store: Store, webhookId: string | null, now: number, figures?: Figures): Overview {
+  if (figures === undefined) {
+    figures = createFigures(store);
+    figures.refreshNow();
+  }
+  const known = figures;
+  const live = store.webhooks.listAll();
+  const rows = live.filter((row) => webhookId === null || row.id === webhookId);
   const webhooks = rows.map((row): OverviewWebhook => ({
     id: row.id,
     url: row.url,
@@ -69,7 +78,7 @@ export function buildOverview(store: Store, webhookId: string | null, now: numbe
     events: JSON.parse(row.events) as EventSubscription[],
     isActive: row.is_active === 1,
     disabledReason: row.disabled_reason,
-    stats: withFailureRate(store.stats.forWebhook(row.id)),
+    stats: withFailureRate(known.stats([row.id])),
   }));
 
   const deliveries =
@@ -78,15 +87,15 @@ export function buildOverview(store: Store, webhookId: string | null, now: numbe
       : store.deliveries.listForWebhook(webhookId, null, RECENT_LIMIT);
   const attempts = store.attempts.forDeliveries(deliveries.map((d) => d.id));
   const eventOf = new Map(deliveries.map((d) => [d.id, d.event_type]));
-  const failed = store.attempts.failedRecent(webhookId, ERROR_LIMIT);
+  const failed = known.failures(webhookId);
 
   return {
     generatedAt: iso(now),
     filter: webhookId,
     totals:
       webhookId === null
-        ? withFailureRate(store.stats.forAll())
-        : (webhooks[0]?.stats ?? withFailureRate(store.stats.forWebhook(webhookId))),
+        ? withFailureRate(known.stats(live.map((row) => row.id)))
+        : (webhooks[0]?.stats ?? withFailureRate(known.stats([webhookId]))),
     webhooks,
     recentDeliveries: deliveries.map((d): OverviewDelivery => {
       const last = attempts.get(d.id)?.at(-1);

@@ -48,7 +48,10 @@ pre { margin: .25rem 0 0; white-space: pre-wrap; word-break: break-all; max-heig
 `;
 
 const SCRIPT = `
-const state = { webhook: new URLSearchParams(location.search).get('webhook') || '', open: new Set(), attempts: new Map() };
+const params = new URLSearchParams(location.search);
+const state = { webhook: params.get('webhook') || '', token: params.get('token') || '', open: new Set(), attempts: new Map() };
+// The page's JSON needs the token of the page's URL (issue 16): sent as a header, kept out of the request URLs.
+const getJson = (path) => fetch(path, { cache: 'no-store', headers: { authorization: 'Bearer ' + state.token } });
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => {
   const node = document.createElement(tag);
@@ -120,7 +123,7 @@ async function toggle(id) {
 async function loadAttempts(id) {
   const delivery = last && last.recentDeliveries.find((d) => d.id === id);
   if (!delivery) return;
-  const res = await fetch('/admin/api/webhooks/' + encodeURIComponent(delivery.webhookId) + '/deliveries/' + encodeURIComponent(id), { cache: 'no-store' });
+  const res = await getJson('/admin/api/webhooks/' + encodeURIComponent(delivery.webhookId) + '/deliveries/' + encodeURIComponent(id));
   if (res.ok) state.attempts.set(id, (await res.json()).attempts);
 }
 
@@ -162,7 +165,12 @@ function render() {
 async function refresh() {
   try {
     const query = state.webhook ? '?webhook=' + encodeURIComponent(state.webhook) : '';
-    const res = await fetch('/admin/api/overview' + query, { cache: 'no-store' });
+    const res = await getJson('/admin/api/overview' + query);
+    if (res.status === 401) {
+      $('live').classList.add('stale');
+      $('updated').textContent = 'this page needs its token: open the whole URL the dispatcher printed (/admin/webhooks?token=…)';
+      return;
+    }
     if (!res.ok) throw new Error('HTTP ' + res.status);
     last = await res.json();
     await Promise.all([...state.open].filter((id) => last.recentDeliveries.some((d) => d.id === id && d.status === 'pending') || !state.attempts.has(id)).map(loadAttempts));

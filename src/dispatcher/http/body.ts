@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './errors.js';
+import { HttpError, validationFailed } from './errors.js';
+import { findInexactNumber } from './json-numbers.js';
 
 export function tooLarge(limit: number): HttpError {
   return new HttpError(
@@ -10,39 +11,6 @@ export function tooLarge(limit: number): HttpError {
       connection: 'close',
     },
   );
-}
-
-/** Past this much discarded input the connection is cut instead of answered. */
-const DISCARD_LIMIT = 16 * 1024 * 1024;
-
-/**
- * Reads the whole body. Over `limit` bytes it keeps reading but drops the bytes, then refuses
- * with 413: a client still writing its body would see a reset instead of the answer if the
- * server stopped reading.
- */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else if (size > DISCARD_LIMIT) req.destroy();
-    });
-    // One chunk (a small body) is used as it came, without a copy.
-    req.on('end', () =>
-      size > limit
-        ? reject(tooLarge(limit))
-        : resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)),
-    );
-    // A client that goes away mid-body is not the server's error: answer (to nobody) and move on.
-    const aborted = (): void =>
-      reject(new HttpError(400, 'aborted', 'The request was aborted before its body was complete.'));
-    req.on('error', aborted);
-    req.on('close', () => {
-      if (!req.complete) aborted();
-    });
-  });
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -71,10 +39,20 @@ export function parseJson(req: IncomingMessage, body: Buffer): unknown {
     // JSON is UTF-8 (RFC 8259 §8.1): decoding other bytes would swap them for U+FFFD and store text nobody sent.
     throw new HttpError(400, 'invalid_json', 'The request body is not valid UTF-8. Send JSON encoded as UTF-8.');
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new HttpError(400, 'invalid_json', `The request body is not valid JSON (${detail}).`);
   }
+  // What is stored and delivered is what JSON.parse made of the body: a number it would alter is refused (SPEC §3).
+  const inexact = findInexactNumber(text);
+  if (inexact !== undefined) {
+    throw validationFailed(
+      `${inexact.path} is ${inexact.sent}, which a JSON number cannot hold exactly: it would be delivered as ${inexact.becomes}. ` +
+        'Send it as a string, or as a number a double holds: whole numbers up to 2^53, about 15 significant digits, magnitudes from 1e-308 to 1e308.',
+    );
+  }
+  return value;
 }

@@ -1,6 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { MAX_BODY_BYTES } from '../policy.js';
-import { parseJson, readBody } from './body.js';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { BODY_MEMORY_BUDGET_BYTES, BUSY_RETRY_AFTER_SECONDS, MAX_BODY_BYTES } from '../../core/limits.js';
+import { BodyError, createBodyReader } from '../../http/body.js';
+import { createTimedServer } from '../../http/server.js';
+import type { DatabaseWatch, StoreProblem } from '../store/health.js';
+import { parseJson, tooLarge } from './body.js';
 import { HttpError } from './errors.js';
 import type { createRouter, Reply, RequestContext } from './router.js';
 
@@ -10,19 +13,28 @@ export interface ApiServerOptions {
   requestTimeoutMs: number;
   /** The user a Bearer key belongs to, or undefined. */
   authenticate: (key: string) => string | undefined;
+  /** The database's state: a write into a deleted file is refused, a full disk answered 507 (issue 16). */
+  store?: Pick<DatabaseWatch, 'beforeWrite' | 'failed'>;
   onError: (error: unknown) => void;
+  /** Where a store problem is reported, once each time it starts. */
+  warn?: (message: string) => void;
 }
 
-/** node:http around the route table: body cap, Bearer auth, JSON answers, and no request can crash it. */
-export function createApiServer({ router, authenticate, onError, requestTimeoutMs }: ApiServerOptions): Server {
-  // Node's defaults (5 min for a request, checked every 30 s) let a client that trickles its body hold a connection for minutes.
-  const timeouts = {
-    requestTimeout: requestTimeoutMs,
-    headersTimeout: requestTimeoutMs,
-    connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeoutMs / 4)),
-  };
-  const server = createServer(timeouts, (req, res) => {
+/** node:http around the route table: Bearer auth before the body, body cap and memory budget, JSON answers, and no request can crash it. */
+export function createApiServer(options: ApiServerOptions): Server {
+  const { router, authenticate, onError, requestTimeoutMs, store } = options;
+  const bodies = createBodyReader({ limit: MAX_BODY_BYTES, budgetBytes: BODY_MEMORY_BUDGET_BYTES });
+  let reported: string | undefined;
+  const server = createTimedServer(requestTimeoutMs, (req, res) => {
     handle(req, res).catch((error: unknown) => {
+      const problem = store?.failed(error);
+      if (problem !== undefined) {
+        if (reported !== problem.code) (options.warn ?? onError)(problem.message);
+        reported = problem.code;
+        if (!res.headersSent) sendProblem(res, problem);
+        else res.destroy();
+        return;
+      }
       onError(error);
       if (!res.headersSent)
         send(res, {
@@ -34,14 +46,22 @@ export function createApiServer({ router, authenticate, onError, requestTimeoutM
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let bodyRead = false;
     try {
       const { pathname, query } = target(req.url ?? '/');
       const method = (req.method ?? 'GET').toUpperCase();
-      const rawBody = await readBody(req, MAX_BODY_BYTES);
       refuseDuplicates(req);
       const { route, params } = router.match(method, pathname);
       let user = '';
+      // The key is checked before a byte of the body is held (issue 16): without one, a body costs nothing.
       if (route.auth === 'user') user = authorize(req.headers.authorization);
+      // A database deleted under a running dispatcher still takes writes, into a file no restart will find.
+      if (method !== 'GET' && method !== 'HEAD') {
+        const problem = store?.beforeWrite();
+        if (problem !== undefined) throw problemError(problem);
+      }
+      bodyRead = true;
+      const rawBody = await readBody(req, res);
       let parsed: { value: unknown } | undefined;
       const ctx: RequestContext = {
         req,
@@ -56,7 +76,27 @@ export function createApiServer({ router, authenticate, onError, requestTimeoutM
       if (reply !== undefined) send(res, reply, method === 'HEAD');
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
+      // Refused before its body was read: read it to its end, holding none of it, so the client
+      // still writing it sees this answer rather than a reset.
+      if (!bodyRead) await bodies.discard(req);
       send(res, { status: error.status, json: errorBody(error.code, error.message), headers: error.headers });
+    }
+  }
+
+  async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
+    try {
+      return await bodies.read(req, res);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      if (error.reason === 'too_large') throw tooLarge(MAX_BODY_BYTES);
+      if (error.reason === 'busy')
+        throw new HttpError(
+          503,
+          'busy',
+          `The dispatcher holds as many request bodies as it may right now; retry in ${BUSY_RETRY_AFTER_SECONDS} s.`,
+          { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) },
+        );
+      throw new HttpError(400, 'aborted', 'The request was aborted before its body was complete.');
     }
   }
 
@@ -77,7 +117,7 @@ export function createApiServer({ router, authenticate, onError, requestTimeoutM
       throw new HttpError(
         401,
         'unauthorized',
-        'Unknown API key. Use the key the dispatcher printed at start, or one given with --api-key KEY:USER.',
+        'Unknown API key. Use the key the dispatcher printed at start, or one given with --user-key KEY:USER.',
         {
           'www-authenticate': 'Bearer',
         },
@@ -86,16 +126,6 @@ export function createApiServer({ router, authenticate, onError, requestTimeoutM
     return user;
   }
 
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    const status =
-      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? '408 Request Timeout'
-        : error.code === 'HPE_HEADER_OVERFLOW'
-          ? '431 Request Header Fields Too Large'
-          : '400 Bad Request';
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    else socket.destroy();
-  });
   return server;
 }
 
@@ -128,6 +158,16 @@ function refuseDuplicates(req: IncomingMessage): void {
   if (twice === undefined) return;
   const name = SINGLE_HEADERS.find((single) => twice.has(single));
   throw new HttpError(400, 'duplicate_header', `The ${name} header was sent more than once; send it once.`);
+}
+
+/** 507 for a full disk (the client may retry once space is freed), 503 for a store that cannot be written. */
+function problemError(problem: StoreProblem): HttpError {
+  return new HttpError(problem.code === 'insufficient_storage' ? 507 : 503, problem.code, problem.message);
+}
+
+function sendProblem(res: ServerResponse, problem: StoreProblem): void {
+  const error = problemError(problem);
+  send(res, { status: error.status, json: errorBody(error.code, error.message) });
 }
 
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {

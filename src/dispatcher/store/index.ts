@@ -1,9 +1,11 @@
 import { attemptQueries } from './attempts.js';
 import { openDatabase } from './db.js';
+import { watchDatabase } from './health.js';
 import { deliveryQueries } from './deliveries.js';
 import { eventQueries } from './events.js';
 import { idempotencyQueries } from './idempotency.js';
 import { keyQueries } from './keys.js';
+import { overviewQueries } from './overview.js';
 import { statsQueries } from './stats.js';
 import { webhookQueries } from './webhooks.js';
 
@@ -13,11 +15,13 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export interface StoreOptions {
   path: string;
   now: () => number;
+  /** Told when the database's file mode was narrowed (issue 16). */
+  warn?: (message: string) => void;
 }
 
 /** The dispatcher's SQLite store: one query family per file, short write transactions only. */
-export function createStore({ path, now }: StoreOptions) {
-  const db = openDatabase(path);
+export function createStore({ path, now, warn }: StoreOptions) {
+  const db = openDatabase(path, { warn });
 
   // Group commit: the writes asked for in one turn of the event loop share one transaction, so
   // a burst of accepted events and finished attempts costs one WAL commit, not one each. Each
@@ -70,6 +74,10 @@ export function createStore({ path, now }: StoreOptions) {
     stats: statsQueries(db),
     keys: keyQueries(db, now),
     idempotency: idempotencyQueries(db, now, IDEMPOTENCY_TTL_MS),
+    /** Read incrementally by the monitoring page (issue 16). */
+    overview: overviewQueries(db),
+    /** The database file deleted, the disk full: what /healthz and the API report (issue 16). */
+    watch: watchDatabase(db, path),
     /** Runs `fn` in one write transaction (BEGIN IMMEDIATE). Never call the network inside. */
     transaction<T>(fn: () => T): T {
       try {
