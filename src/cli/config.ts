@@ -255,7 +255,7 @@ function unwritable(error: NodeJS.ErrnoException, file: string): V2kError {
         : error.code === 'EACCES' || error.code === 'EPERM'
           ? 'this user may not write there'
           : `${error.code ?? 'it'}: it cannot be created there`;
-  return new V2kError(`The config file could not be saved: ${error.path ?? file} cannot be written (${why}).`, {
+  return new V2kError(`The config file could not be saved: ${file} cannot be written (${why}).`, {
     code: 'config_unwritable',
     hint: 'Set XDG_CONFIG_HOME to a directory you can write (or fix that one), or pass --api-url and --api-key (or V2K_API_URL and V2K_API_KEY) instead of a saved profile.',
     cause: error,
