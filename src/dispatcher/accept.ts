@@ -47,6 +47,6 @@ export function insertEvent(
  */
 export function stillActive(store: Store, userId: string, deliveries: readonly ClaimedDelivery[]): ClaimedDelivery[] {
   if (deliveries.length === 0) return [];
-  const active = store.webhooks.activeForUser(userId); // cached; every webhook write clears it
+  const active = store.webhooks.activeForUser(userId); // kept until a webhook changes (store/cache.ts)
   return deliveries.filter((delivery) => active.some((webhook) => webhook.id === delivery.webhook_id));
 }

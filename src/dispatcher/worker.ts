@@ -85,9 +85,9 @@ export function createWorker(options: WorkerOptions) {
 
   /**
    * Webhooks whose committed failure count is known to be 0: only this worker adds failures, so
-   * a success on one of these needs no write. Forgotten on every failure and every rolled-back record.
+   * a success on one of these needs no write. Kept until a webhook changes or a transaction rolls back.
    */
-  const noFailures = new Set<string>();
+  const noFailures = store.cache<string, true>();
 
   /** Something becomes due at `at`: the queue must be looked at then. */
   function dueBy(at: number): void {
@@ -210,7 +210,6 @@ export function createWorker(options: WorkerOptions) {
       // Committed together with whatever else finished in this turn (store.commitSoon).
       info = await store.commitSoon(() => record(delivery, token, number, startedAt, result));
     } catch (error) {
-      noFailures.clear();
       options.onError(error);
       return;
     }
@@ -245,9 +244,9 @@ export function createWorker(options: WorkerOptions) {
     let webhookDisabled = false;
     if (ok) {
       outcome = store.deliveries.finish(delivery.id, token, 'succeeded', number) ? 'succeeded' : 'cancelled';
-      if (!noFailures.has(delivery.webhook_id)) {
+      if (noFailures.get(delivery.webhook_id) === undefined) {
         store.webhooks.resetFailures(delivery.webhook_id);
-        noFailures.add(delivery.webhook_id);
+        noFailures.set(delivery.webhook_id, true);
       }
     } else {
       const delay = retryDelayAfter(number, timeScale);
@@ -258,7 +257,6 @@ export function createWorker(options: WorkerOptions) {
         outcome = store.deliveries.scheduleRetry(delivery.id, token, number, nextAttemptAt) ? 'retrying' : 'cancelled';
         if (outcome === 'retrying') dueBy(nextAttemptAt);
       }
-      noFailures.delete(delivery.webhook_id);
       const failures = store.webhooks.addFailure(delivery.webhook_id);
       if (failures !== undefined && failures >= DISABLE_AFTER_FAILURES) {
         webhookDisabled = store.webhooks.disable(delivery.webhook_id, 'consecutive_failures');

@@ -99,7 +99,7 @@ describe('delivery queue and leases', () => {
     store.close();
   });
 
-  it("keeps each user's active webhooks for the accept path, and forgets them on every change and on a rollback", async () => {
+  it("keeps each user's active webhooks for the accept path until a webhook changes or a transaction rolls back", async () => {
     const { store } = setup();
     const active = (): Array<{ id: string; events: readonly string[] }> =>
       store.webhooks.activeForUser('u').map((w) => ({ ...w }));
