@@ -82,3 +82,50 @@ export function createRateWindow(limit: number, windowMs: number): RateWindow {
     },
   };
 }
+
+/**
+ * "10 consecutive failed attempts" (SPEC §4), counted in the order the attempts started: a result
+ * counts only once every attempt of its webhook that started before it has finished, so a slow
+ * success already in flight breaks a run of fast failures that started after it (issue 15: fast
+ * 500s finishing ahead of slow 200s disabled a healthy webhook).
+ */
+export interface FailureStreaks {
+  /** An attempt of `webhookId` starts: its place in that webhook's order. */
+  start(webhookId: string): StreakTicket;
+  /**
+   * It finished (`ok`), or never will count (`undefined`: cut short by a stop). Returns the results
+   * now decided, in start order: this one's and those it was holding back, or none while an
+   * attempt that started earlier is still in flight.
+   */
+  finish(ticket: StreakTicket, ok: boolean | undefined): boolean[];
+}
+
+export interface StreakTicket {
+  webhookId: string;
+  place: number;
+}
+
+export function createFailureStreaks(): FailureStreaks {
+  /** Per webhook with attempts in flight: the next place to give, the first undecided one, and results held back. */
+  const lines = new Map<string, { next: number; first: number; held: Map<number, boolean | undefined> }>();
+  return {
+    start(webhookId) {
+      let line = lines.get(webhookId);
+      if (!line) lines.set(webhookId, (line = { next: 0, first: 0, held: new Map() }));
+      return { webhookId, place: line.next++ };
+    },
+    finish({ webhookId, place }, ok) {
+      const line = lines.get(webhookId);
+      if (!line) return [];
+      line.held.set(place, ok);
+      const decided: boolean[] = [];
+      while (line.held.has(line.first)) {
+        const result = line.held.get(line.first);
+        line.held.delete(line.first++);
+        if (result !== undefined) decided.push(result);
+      }
+      if (line.first === line.next) lines.delete(webhookId);
+      return decided;
+    },
+  };
+}

@@ -7,13 +7,14 @@ import {
   DISABLE_AFTER_FAILURES,
   MAX_ATTEMPTS,
   RATE_WINDOW_MS,
+  createFailureStreaks,
   createRateWindow,
   leaseDuration,
   retryDelayAfter,
   scaled,
 } from './policy.js';
 import { createSender, type SendResult } from './sender.js';
-import { iso, type ClaimedDelivery, type Lease, type Store } from './store/index.js';
+import { iso, type AttemptEnd, type ClaimedDelivery, type Lease, type Store } from './store/index.js';
 
 /** One line of the dispatcher's log: an attempt and what became of its delivery. */
 export interface AttemptInfo {
@@ -29,10 +30,16 @@ export interface AttemptInfo {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
-  /** `retrying`: another attempt is scheduled at `nextAttemptAt`. `cancelled`: the webhook was disabled or deleted meanwhile. */
+  /**
+   * `retrying`: another attempt is scheduled at `nextAttemptAt`. `cancelled`: the attempt failed
+   * and its webhook was disabled or deleted meanwhile (an attempt answered 2xx is always `succeeded`).
+   */
   outcome: 'succeeded' | 'retrying' | 'failed' | 'cancelled';
   nextAttemptAt: string | null;
-  /** True on the attempt that disabled the webhook (its 10th consecutive failure). */
+  /**
+   * True on the attempt whose record disabled the webhook: it completed a run of
+   * DISABLE_AFTER_FAILURES failed attempts in a row, counted in the order they started.
+   */
   webhookDisabled: boolean;
 }
 
@@ -88,6 +95,7 @@ export function createWorker(options: WorkerOptions) {
    * a success on one of these needs no write. Kept until a webhook changes or a transaction rolls back.
    */
   const noFailures = store.cache<string, true>();
+  const streaks = createFailureStreaks();
 
   /** Something becomes due at `at`: the queue must be looked at then. */
   function dueBy(at: number): void {
@@ -185,6 +193,7 @@ export function createWorker(options: WorkerOptions) {
 
   /** `startedAt` is the time the rate window counted this attempt at. */
   async function attempt(delivery: ClaimedDelivery, token: string, startedAt: number): Promise<void> {
+    const ticket = streaks.start(delivery.webhook_id);
     const number = delivery.attempt_count + 1;
     const headers = deliveryHeaders({
       payload: delivery.body,
@@ -201,34 +210,44 @@ export function createWorker(options: WorkerOptions) {
       result = await sender.send({ url: delivery.url, headers, body: delivery.body });
     } catch (error) {
       // Stopping: the attempt did not finish, so it is not recorded; the delivery goes out again after a restart.
+      const decided = streaks.finish(ticket, undefined);
       safely(() => store.deliveries.release(delivery.id, token));
+      if (decided.length > 0)
+        store.commitSoon(() => countFailures(delivery.webhook_id, decided)).catch(options.onError);
       if (!shutdown.signal.aborted) options.onError(error);
       return;
     }
-    let info: AttemptInfo;
+    const decided = streaks.finish(ticket, attemptSucceeded(result));
+    let recorded: { info: AttemptInfo; retryAt: number | null };
     try {
       // Committed together with whatever else finished in this turn (store.commitSoon).
-      info = await store.commitSoon(() => record(delivery, token, number, startedAt, result));
+      recorded = await store.commitSoon(() => record(delivery, token, number, startedAt, result, decided));
     } catch (error) {
       options.onError(error);
       return;
     }
+    if (recorded.retryAt !== null) dueBy(recorded.retryAt);
     try {
-      options.onAttempt(info);
+      options.onAttempt(recorded.info);
     } catch (error) {
       options.onError(error); // a caller's callback (an assertion in a test suite) must not take the worker down
     }
   }
 
-  /** Everything an attempt changes (run inside the batch's transaction): the attempt log, the delivery, the webhook's failure count. */
+  /**
+   * Everything an attempt changes (run inside the batch's transaction): the attempt log, the
+   * delivery, and the webhook's failure count for the results `decided` in start order.
+   */
   function record(
     delivery: ClaimedDelivery,
     token: string,
     number: number,
     startedAt: number,
     result: SendResult,
-  ): AttemptInfo {
+    decided: readonly boolean[],
+  ): { info: AttemptInfo; retryAt: number | null } {
     const ok = attemptSucceeded(result);
+    const error = ok ? null : (result.error ?? `HTTP ${result.statusCode}`);
     store.attempts.insert({
       delivery_id: delivery.id,
       webhook_id: delivery.webhook_id,
@@ -236,55 +255,69 @@ export function createWorker(options: WorkerOptions) {
       at: startedAt,
       status_code: result.statusCode,
       duration_ms: result.durationMs,
-      error: result.error ?? (ok ? null : `HTTP ${result.statusCode}`),
+      error: result.error ?? error,
       response_body: result.responseBody,
     });
-    let outcome: AttemptInfo['outcome'];
-    let nextAttemptAt: number | null = null;
-    let webhookDisabled = false;
-    if (ok) {
-      outcome = store.deliveries.finish(delivery.id, token, 'succeeded', number) ? 'succeeded' : 'cancelled';
-      if (noFailures.get(delivery.webhook_id) === undefined) {
-        store.webhooks.resetFailures(delivery.webhook_id);
-        noFailures.set(delivery.webhook_id, true);
-      }
-    } else {
-      const delay = retryDelayAfter(number, timeScale);
-      if (delay === undefined) {
-        outcome = store.deliveries.finish(delivery.id, token, 'failed', number) ? 'failed' : 'cancelled';
-      } else {
-        nextAttemptAt = now() + delay;
-        outcome = store.deliveries.scheduleRetry(delivery.id, token, number, nextAttemptAt) ? 'retrying' : 'cancelled';
-        if (outcome === 'retrying') dueBy(nextAttemptAt);
-      }
-      const failures = store.webhooks.addFailure(delivery.webhook_id);
-      if (failures !== undefined && failures >= DISABLE_AFTER_FAILURES) {
-        webhookDisabled = store.webhooks.disable(delivery.webhook_id, 'consecutive_failures');
-        store.deliveries.cancelPending(delivery.webhook_id);
-        if (outcome === 'retrying') {
-          outcome = 'cancelled';
-          nextAttemptAt = null;
+    const delay = ok ? undefined : retryDelayAfter(number, timeScale);
+    const end: AttemptEnd = ok
+      ? { status: 'succeeded' }
+      : delay === undefined
+        ? { status: 'failed' }
+        : { status: 'pending', retryAt: now() + delay };
+    const status = store.deliveries.finish(delivery.id, token, number, end);
+    const webhookDisabled = countFailures(delivery.webhook_id, decided);
+    // A 2xx is `succeeded` whatever happened to the webhook meanwhile; a failure on a delivery
+    // cancelled meanwhile (or by this very record) is `cancelled`; a lost lease too.
+    let outcome: AttemptInfo['outcome'] =
+      status === 'succeeded'
+        ? 'succeeded'
+        : status === 'failed'
+          ? 'failed'
+          : status === 'pending'
+            ? 'retrying'
+            : 'cancelled';
+    if (outcome === 'retrying' && webhookDisabled) outcome = 'cancelled';
+    const retryAt = outcome === 'retrying' && end.status === 'pending' ? end.retryAt : null;
+    return {
+      retryAt,
+      info: {
+        type: 'attempt',
+        at: iso(startedAt),
+        deliveryId: delivery.id,
+        webhookId: delivery.webhook_id,
+        eventId: delivery.event_id,
+        event: delivery.event_type,
+        url: delivery.url,
+        attempt: number,
+        maxAttempts: MAX_ATTEMPTS,
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        error,
+        outcome,
+        nextAttemptAt: retryAt === null ? null : iso(retryAt),
+        webhookDisabled,
+      },
+    };
+  }
+
+  /** Applies results decided in start order to the webhook's consecutive failures; true when this disabled it. */
+  function countFailures(webhookId: string, decided: readonly boolean[]): boolean {
+    let disabled = false;
+    for (const ok of decided) {
+      if (ok) {
+        if (noFailures.get(webhookId) === undefined) {
+          store.webhooks.resetFailures(webhookId);
+          noFailures.set(webhookId, true);
         }
+        continue;
+      }
+      const failures = store.webhooks.addFailure(webhookId); // undefined once it is inactive: nothing more counts
+      if (failures !== undefined && failures >= DISABLE_AFTER_FAILURES) {
+        disabled = store.webhooks.disable(webhookId, 'consecutive_failures') || disabled;
+        store.deliveries.cancelPending(webhookId);
       }
     }
-    if (outcome === 'cancelled') nextAttemptAt = null;
-    return {
-      type: 'attempt',
-      at: iso(startedAt),
-      deliveryId: delivery.id,
-      webhookId: delivery.webhook_id,
-      eventId: delivery.event_id,
-      event: delivery.event_type,
-      url: delivery.url,
-      attempt: number,
-      maxAttempts: MAX_ATTEMPTS,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      error: ok ? null : (result.error ?? `HTTP ${result.statusCode}`),
-      outcome,
-      nextAttemptAt: nextAttemptAt === null ? null : iso(nextAttemptAt),
-      webhookDisabled,
-    };
+    return disabled;
   }
 
   function safely(fn: () => void): void {

@@ -65,7 +65,7 @@ function delivery(
   if (outcome !== 'pending') {
     const [claimed] = store.deliveries.claimDue(1, 'token', clock + 60_000);
     expect(claimed?.id).toBe(id);
-    expect(store.deliveries.finish(id, 'token', outcome, attempts.length)).toBe(true);
+    expect(store.deliveries.finish(id, 'token', attempts.length, { status: outcome })).toBe(outcome);
   }
   return id;
 }

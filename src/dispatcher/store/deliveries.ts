@@ -20,6 +20,9 @@ export interface Lease {
   until: number;
 }
 
+/** How an attempt ended for its delivery: done, or pending again until `retryAt`. */
+export type AttemptEnd = { status: 'succeeded' | 'failed' } | { status: 'pending'; retryAt: number };
+
 const DELIVERY_COLUMNS = `d.id, d.webhook_id, d.event_id, e.type AS event_type, d.status, d.attempt_count, d.next_attempt_at, d.created_at`;
 
 /**
@@ -47,16 +50,23 @@ export function deliveryQueries(db: Db, now: () => number) {
     SELECT d.id, d.webhook_id, d.event_id, e.type AS event_type, d.attempt_count, w.url, w.secret, e.body
     FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
     WHERE d.lease_token = ? ORDER BY d.next_attempt_at, d.seq`);
-  const finish = db.prepare(`
-    UPDATE deliveries SET status = ?, attempt_count = ?, next_attempt_at = NULL,
-      lease_token = NULL, lease_expires_at = NULL, updated_at = ?
-    WHERE id = ? AND lease_token = ? AND status = 'pending'`);
-  const retry = db.prepare(`
-    UPDATE deliveries SET attempt_count = @attempts, next_attempt_at = @at, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
-    WHERE id = @id AND lease_token = @token AND status = 'pending'`);
+  // A 2xx is recorded as a success even on a delivery cancelled meanwhile (SPEC §4); a failure
+  // leaves a cancelled delivery cancelled. A retry stays pending only if it still was.
+  const finish = db
+    .prepare(
+      `
+      UPDATE deliveries SET
+        status = CASE WHEN status = 'cancelled' AND @status <> 'succeeded' THEN 'cancelled' ELSE @status END,
+        attempt_count = @attempts,
+        next_attempt_at = CASE WHEN status = 'pending' AND @status = 'pending' THEN @retryAt END,
+        lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+      WHERE id = @id AND lease_token = @token AND status IN ('pending', 'cancelled')
+      RETURNING status`,
+    )
+    .pluck();
   const defer = db.prepare(`
     UPDATE deliveries SET next_attempt_at = @at, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
-    WHERE id = @id AND lease_token = @token`);
+    WHERE id = @id AND lease_token = @token AND status = 'pending'`);
   const release = db.prepare(`
     UPDATE deliveries SET lease_token = NULL, lease_expires_at = NULL, updated_at = @now WHERE id = @id AND lease_token = @token`);
   const reclaimExpired = db.prepare(`
@@ -64,8 +74,9 @@ export function deliveryQueries(db: Db, now: () => number) {
     WHERE lease_token IS NOT NULL AND lease_expires_at <= @now`);
   const releaseAll = db.prepare(`
     UPDATE deliveries SET lease_token = NULL, lease_expires_at = NULL, updated_at = @now WHERE lease_token IS NOT NULL`);
+  // The lease of an attempt in flight is kept, so that its answer can still be recorded (finish).
   const cancelPending = db.prepare(`
-    UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+    UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = @now
     WHERE webhook_id = @webhookId AND status = 'pending'`);
   const nextDueAt = db
     .prepare(
@@ -107,11 +118,14 @@ export function deliveryQueries(db: Db, now: () => number) {
       const ids = claimDue.all({ token, until, limit, now: now() });
       return ids.length === 0 ? [] : (claimed.all(token) as ClaimedDelivery[]);
     },
-    /** Ends a leased delivery: succeeded or failed. False when the lease was lost or it was cancelled meanwhile. */
-    finish: (id: string, token: string, status: 'succeeded' | 'failed', attempts: number): boolean =>
-      finish.run(status, attempts, now(), id, token).changes > 0,
-    scheduleRetry: (id: string, token: string, attempts: number, at: number): boolean =>
-      retry.run({ id, token, attempts, at, now: now() }).changes > 0,
+    /**
+     * Records how a leased delivery's attempt ended, and releases it. Returns its status after
+     * (`cancelled` when it was cancelled meanwhile and did not succeed), or undefined when the lease was lost.
+     */
+    finish(id: string, token: string, attempts: number, end: AttemptEnd): DeliveryStatus | undefined {
+      const retryAt = end.status === 'pending' ? end.retryAt : null;
+      return finish.get({ id, token, attempts, status: end.status, retryAt, now: now() }) as DeliveryStatus | undefined;
+    },
     /** Puts a delivery back without an attempt (rate window full) until `at`. */
     defer: (id: string, token: string, at: number): void => void defer.run({ id, token, at, now: now() }),
     release: (id: string, token: string): void => void release.run({ id, token, now: now() }),
@@ -119,6 +133,7 @@ export function deliveryQueries(db: Db, now: () => number) {
     reclaimExpired: (): number => reclaimExpired.run({ now: now() }).changes,
     /** At start: the database is this process's alone, so every lease left in it belongs to a run that died. */
     releaseAll: (): number => releaseAll.run({ now: now() }).changes,
+    /** Cancels a webhook's pending deliveries; one in flight is still recorded as succeeded if it gets a 2xx. */
     cancelPending: (webhookId: string): number => cancelPending.run({ webhookId, now: now() }).changes,
     nextDueAt: (): number | null => nextDueAt.get() as number | null,
     nextLeaseExpiry: (): number | null => nextLeaseExpiry.get() as number | null,

@@ -46,8 +46,8 @@ describe('delivery queue and leases', () => {
     tick(1);
     expect(store.deliveries.reclaimExpired()).toBe(1);
     expect(store.deliveries.claimDue(10, 'lease-c', now() + 1_000).map((d) => d.id)).toEqual([deliveryId]);
-    expect(store.deliveries.finish(deliveryId, 'lease-a', 'succeeded', 1)).toBe(false); // the old lease is gone
-    expect(store.deliveries.finish(deliveryId, 'lease-c', 'succeeded', 1)).toBe(true);
+    expect(store.deliveries.finish(deliveryId, 'lease-a', 1, { status: 'succeeded' })).toBeUndefined(); // the old lease is gone
+    expect(store.deliveries.finish(deliveryId, 'lease-c', 1, { status: 'succeeded' })).toBe('succeeded');
     expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')).toMatchObject({
       status: 'succeeded',
       attempt_count: 1,
@@ -59,7 +59,7 @@ describe('delivery queue and leases', () => {
   it('holds a retry until its time, and a deferred delivery until room opens', () => {
     const { store, deliveryId, tick, now } = setup();
     store.deliveries.claimDue(10, 'a', now() + 5_000);
-    expect(store.deliveries.scheduleRetry(deliveryId, 'a', 1, now() + 2_000)).toBe(true);
+    expect(store.deliveries.finish(deliveryId, 'a', 1, { status: 'pending', retryAt: now() + 2_000 })).toBe('pending');
     expect(store.deliveries.nextDueAt()).toBe(now() + 2_000);
     tick(1_999);
     expect(store.deliveries.claimDue(10, 'b', now() + 5_000)).toEqual([]);
@@ -79,6 +79,31 @@ describe('delivery queue and leases', () => {
     expect(store.deliveries.claimDue(10, 'a', now() + 1_000)).toEqual([]);
     expect(store.deliveries.cancelPending('wh_1')).toBe(1);
     expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')!.status).toBe('cancelled');
+    store.close();
+  });
+
+  it('records a 2xx on a delivery cancelled while its attempt was in flight as succeeded, a failure as cancelled', () => {
+    const { store, deliveryId, now } = setup();
+    const second = store.transaction(() =>
+      insertEvent(store, {
+        userId: 'u',
+        type: 'trade.failed',
+        body: serializeEnvelope('trade.failed', { tradeId: 't2', userId: 'u', reason: 'r' }, now()),
+        webhookIds: ['wh_1'],
+      }),
+    ).deliveryIds[0]!;
+    expect(store.deliveries.claimDue(10, 'a', now() + 1_000)).toHaveLength(2);
+    store.webhooks.disable('wh_1', 'consecutive_failures');
+    expect(store.deliveries.cancelPending('wh_1')).toBe(2);
+    expect(store.deliveries.finish(deliveryId, 'a', 1, { status: 'succeeded' })).toBe('succeeded');
+    expect(store.deliveries.finish(second, 'a', 1, { status: 'pending', retryAt: now() + 10 })).toBe('cancelled');
+    expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')).toMatchObject({ status: 'succeeded', attempt_count: 1 });
+    expect(store.deliveries.getForWebhook(second, 'wh_1')).toMatchObject({
+      status: 'cancelled',
+      attempt_count: 1,
+      next_attempt_at: null,
+    });
+    expect(store.deliveries.nextLeaseExpiry()).toBeNull(); // both released
     store.close();
   });
 
