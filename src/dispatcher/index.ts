@@ -9,7 +9,7 @@ import { eventRoutes } from './http/routes/events.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { createRouter, type Route } from './http/router.js';
 import { createApiServer } from './http/server.js';
-import { ATTEMPT_TIMEOUT_MS, DEFAULT_RATE_LIMIT, requestTimeout, scaled } from './policy.js';
+import { ATTEMPT_TIMEOUT_MS, DEFAULT_CONCURRENCY, DEFAULT_RATE_LIMIT, requestTimeout, scaled } from './policy.js';
 import { createStore } from './store/index.js';
 import { createWorker, type AttemptInfo } from './worker.js';
 
@@ -36,7 +36,7 @@ export interface DispatcherOptions {
   rateLimit?: number;
   /** API keys and their users. With none, a dev key for `user_dev` is made once and kept in the database. */
   apiKeys?: Array<{ key: string; user: string }>;
-  /** Most attempts in flight at once; default 64. */
+  /** Attempts in flight at once, shared by every webhook; default 64. A few more are kept for webhooks with none in flight (queue.ts). */
   concurrency?: number;
   /** Called after every attempt. */
   onAttempt?: (info: AttemptInfo) => void;
@@ -62,7 +62,6 @@ export interface Dispatcher {
 
 export const DEV_USER = 'user_dev';
 const DEFAULT_PORT = 4000;
-const DEFAULT_CONCURRENCY = 64;
 
 /**
  * Starts the offline emulator of the V2K platform's webhook side (SPEC §3, §4): the REST
@@ -94,7 +93,7 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
         options.logger?.attempt?.(info);
       },
     });
-    const app: DispatcherContext = { store, now, wake: () => worker.wake(), handoff: worker, settings };
+    const app: DispatcherContext = { store, now, queue: worker.queue, settings };
     const router = createRouter([
       ...healthRoutes(),
       ...webhookRoutes(app),

@@ -16,6 +16,20 @@ export const RATE_WINDOW_MS = 60_000;
 export const DEFAULT_RATE_LIMIT = 100;
 /** At most this many webhooks per user. */
 export const MAX_WEBHOOKS_PER_USER = 10;
+
+/** Attempts in flight at once, shared by every webhook (`--concurrency`). */
+export const DEFAULT_CONCURRENCY = 64;
+
+/**
+ * Fairness (SPEC §4): on top of the `concurrency` slots every webhook shares, this many more are
+ * kept for a webhook with no attempt in flight, at most half of them (rounded up) to one user.
+ */
+export function reserveSlots(concurrency: number): number {
+  return Math.ceil(concurrency / 8);
+}
+export function reserveSlotsPerUser(concurrency: number): number {
+  return Math.ceil(reserveSlots(concurrency) / 2);
+}
 /** A client must send its whole request within this (scaled), and never less than 1 s: a slow body is cut off with 408. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 const MIN_REQUEST_TIMEOUT_MS = 1_000;
@@ -54,6 +68,10 @@ export function leaseDuration(timeScale: number): number {
 export interface RateWindow {
   /** Records an attempt starting at `at` when there is room and returns undefined; else the time room opens. */
   take(webhookId: string, at: number): number | undefined;
+  /** How many attempts could start at `at` (Infinity without a limit). */
+  room(webhookId: string, at: number): number;
+  /** When the window of a webhook that has no room at `at` opens again. */
+  opensAt(webhookId: string, at: number): number;
   /** Seeds the log with attempts made before a restart. */
   seed(webhookId: string, times: readonly number[]): void;
 }
@@ -74,6 +92,19 @@ export function createRateWindow(limit: number, windowMs: number): RateWindow {
         return undefined;
       }
       return (log[log.length - limit] as number) + windowMs;
+    },
+    opensAt(webhookId, at) {
+      const log = logs.get(webhookId);
+      if (limit <= 0 || !log) return at;
+      prune(log, at);
+      return log.length < limit ? at : (log[log.length - limit] as number) + windowMs;
+    },
+    room(webhookId, at) {
+      if (limit <= 0) return Infinity;
+      const log = logs.get(webhookId);
+      if (!log) return limit;
+      prune(log, at);
+      return limit - log.length;
     },
     seed(webhookId, times) {
       if (limit <= 0 || times.length === 0) return;

@@ -63,7 +63,7 @@ function delivery(
     });
   });
   if (outcome !== 'pending') {
-    const [claimed] = store.deliveries.claimDue(1, 'token', clock + 60_000);
+    const [claimed] = store.deliveries.claimDue(webhookId, 1, { token: 'token', until: clock + 60_000 });
     expect(claimed?.id).toBe(id);
     expect(store.deliveries.finish(id, 'token', attempts.length, { status: outcome })).toBe(outcome);
   }

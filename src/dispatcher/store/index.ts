@@ -111,6 +111,6 @@ export function createStore({ path, now }: StoreOptions) {
 export type Store = ReturnType<typeof createStore>;
 export type { WebhookRow, DeliveryRow, AttemptRow } from './rows.js';
 export { toWebhook, toDelivery, toAttempt, iso } from './rows.js';
-export type { AttemptEnd, ClaimedDelivery, Lease } from './deliveries.js';
+export type { AttemptEnd, ClaimedDelivery, Lease, WaitingWebhook } from './deliveries.js';
 export type { VersionedCache } from './cache.js';
 export type { ActiveWebhook } from './webhooks.js';

@@ -59,6 +59,18 @@ describe('delivery policy (pure rules of SPEC §4)', () => {
     expect(window.take('wh_a', 1_100)).toBeUndefined();
   });
 
+  it('says how much room a window has and when a full one opens', () => {
+    const window = createRateWindow(2, 1_000);
+    expect(window.room('wh_a', 0)).toBe(2);
+    window.take('wh_a', 0);
+    window.take('wh_a', 400);
+    expect(window.room('wh_a', 500)).toBe(0);
+    expect(window.opensAt('wh_a', 500)).toBe(1_000);
+    expect(window.room('wh_a', 1_000)).toBe(1);
+    expect(window.opensAt('wh_a', 1_000)).toBe(1_000);
+    expect(createRateWindow(0, 1_000).room('wh_a', 0)).toBe(Infinity);
+  });
+
   it('has no window with a limit of 0, and refills from earlier attempts after a restart', () => {
     const open = createRateWindow(0, 1_000);
     for (let i = 0; i < 1_000; i++) expect(open.take('wh_a', 0)).toBeUndefined();

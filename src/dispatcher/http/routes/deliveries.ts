@@ -65,7 +65,7 @@ export function deliveryRoutes(app: DispatcherContext): Route[] {
           store.deliveries.insert({ id, webhookId: webhook.id, eventId: row.event_id });
           return id;
         });
-        app.wake();
+        app.queue.wake();
         const answer: RedeliverAnswer = { deliveryId };
         return { status: 202, json: answer };
       },
@@ -82,7 +82,7 @@ export function deliveryRoutes(app: DispatcherContext): Route[] {
           const body = serializeEnvelope(type, sampleEnvelope(type).data, app.now());
           return insertEvent(store, { userId: req.user, type, body, webhookIds: [webhook.id] });
         });
-        app.wake();
+        app.queue.wake();
         const answer: TestAnswer = { deliveryId: accepted.deliveryIds[0] as string, eventId: accepted.eventId };
         return { status: 202, json: answer };
       },
