@@ -14,8 +14,8 @@ export const DISABLE_AFTER_FAILURES = 10;
 /** The rate window and its default size: attempts per webhook per window. */
 export const RATE_WINDOW_MS = 60_000;
 export const DEFAULT_RATE_LIMIT = 100;
-/** At most this many webhooks per user. */
-export const MAX_WEBHOOKS_PER_USER = 10;
+/** At most this many webhooks per user (kept in core: the CLI quotes it too). */
+export { MAX_WEBHOOKS_PER_USER } from '../core/limits.js';
 
 /** Attempts in flight at once, shared by every webhook (`--concurrency`). */
 export const DEFAULT_CONCURRENCY = 64;

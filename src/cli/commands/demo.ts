@@ -5,6 +5,7 @@ import type { Delivery } from '../../core/api-types.js';
 import { ExitCode } from '../../core/errors.js';
 import { EVENT_CATALOG, EVENT_TYPES, type EventType } from '../../core/events.js';
 import { generateSecret, generateTestHeaders } from '../../core/signature.js';
+import { RETRY_DELAYS_MS } from '../../dispatcher/policy.js';
 import type { ListenerEvent } from '../../listener/types.js';
 import type { Context } from '../context.js';
 import { table } from '../format.js';
@@ -106,7 +107,7 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
         ),
       );
       output.line(
-        `\nTriggering ${EVENT_TYPES.length} events; the app fails ${FLAKY_EVENT} once with 503, so the dispatcher retries it 2 s later.\n`,
+        `\nTriggering ${EVENT_TYPES.length} events; the app fails ${FLAKY_EVENT} once with 503, so the dispatcher retries it ${RETRY_DELAYS_MS[0] / 1000} s later.\n`,
       );
     }
 

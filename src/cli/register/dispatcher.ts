@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Lazy } from '../main.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_RATE_LIMIT, RATE_WINDOW_MS } from '../../dispatcher/policy.js';
 import { parseInteger, parsePositiveNumber } from './parsers.js';
 
 /** The offline emulator of the platform (SPEC §3, §4). */
@@ -25,15 +26,25 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
         .argParser(parsePositiveNumber),
     )
     .addOption(
-      new Option('--rate-limit <n>', 'attempts per webhook per 60 s window (0 = no limit, for load tests)')
-        .default(100)
+      new Option(
+        '--rate-limit <n>',
+        `attempts per webhook per ${RATE_WINDOW_MS / 1000} s window (0 = no limit, for load tests)`,
+      )
+        .default(DEFAULT_RATE_LIMIT)
         .argParser(parseInteger),
     )
     .option(
       '--api-key <KEY:USER>',
       'an API key and its user; repeatable (default: a dev key for user_dev, made once and kept in the database)',
     )
-    .addOption(new Option('--concurrency <n>', 'most attempts in flight at once').default(64).argParser(parseInteger))
+    .addOption(
+      new Option(
+        '--concurrency <n>',
+        'attempts in flight at once, shared by every webhook (a few more kept for idle ones)',
+      )
+        .default(DEFAULT_CONCURRENCY)
+        .argParser(parseInteger),
+    )
     .hook('preAction', (command) => {
       command.setOptionValue('apiKeys', [...apiKeys]);
     })

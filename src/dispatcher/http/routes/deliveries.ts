@@ -3,6 +3,7 @@ import { sampleEnvelope, type DeliverableEvent } from '../../../core/events.js';
 import { newId } from '../../../core/ids.js';
 import { insertEvent, serializeEnvelope } from '../../accept.js';
 import type { DispatcherContext } from '../../context.js';
+import { DISABLE_AFTER_FAILURES } from '../../policy.js';
 import { toDelivery, type DeliveryRow, type Store, type WebhookRow } from '../../store/index.js';
 import { HttpError, notFound } from '../errors.js';
 import type { Route } from '../router.js';
@@ -16,7 +17,10 @@ export function withAttempts(store: Store, rows: DeliveryRow[]) {
 
 function requireActive(row: WebhookRow, action: string): void {
   if (row.is_active === 1) return;
-  const why = row.disabled_reason === 'consecutive_failures' ? ' after 10 consecutive failed attempts' : '';
+  const why =
+    row.disabled_reason === 'consecutive_failures'
+      ? ` after ${DISABLE_AFTER_FAILURES} consecutive failed attempts`
+      : '';
   throw new HttpError(
     409,
     'webhook_disabled',
