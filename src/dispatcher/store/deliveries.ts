@@ -70,19 +70,18 @@ export function deliveryQueries(db: Db, now: () => number) {
     FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
     WHERE d.lease_token = ? ORDER BY d.next_attempt_at, d.seq`);
   // A 2xx is recorded as a success even on a delivery cancelled meanwhile (SPEC §4); a failure
-  // leaves a cancelled delivery cancelled. A retry stays pending only if it still was.
-  const finish = db
-    .prepare(
-      `
-      UPDATE deliveries SET
-        status = CASE WHEN status = 'cancelled' AND @status <> 'succeeded' THEN 'cancelled' ELSE @status END,
-        attempt_count = @attempts,
-        next_attempt_at = CASE WHEN status = 'pending' AND @status = 'pending' THEN @retryAt END,
-        lease_token = NULL, lease_expires_at = NULL, updated_at = @now
-      WHERE id = @id AND lease_token = @token AND status IN ('pending', 'cancelled')
-      RETURNING status`,
-    )
-    .pluck();
+  // leaves a cancelled delivery cancelled. Three plain statements: the common paths stay one write.
+  const succeed = db.prepare(`
+    UPDATE deliveries SET status = 'succeeded', attempt_count = @attempts, next_attempt_at = NULL,
+      lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+    WHERE id = @id AND lease_token = @token AND status IN ('pending', 'cancelled')`);
+  const fail = db.prepare(`
+    UPDATE deliveries SET status = @status, attempt_count = @attempts, next_attempt_at = @retryAt,
+      lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+    WHERE id = @id AND lease_token = @token AND status = 'pending'`);
+  const failCancelled = db.prepare(`
+    UPDATE deliveries SET attempt_count = @attempts, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+    WHERE id = @id AND lease_token = @token AND status = 'cancelled'`);
   const defer = db.prepare(`
     UPDATE deliveries SET next_attempt_at = @at, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
     WHERE id = @id AND lease_token = @token AND status = 'pending'`);
@@ -141,8 +140,12 @@ export function deliveryQueries(db: Db, now: () => number) {
      * (`cancelled` when it was cancelled meanwhile and did not succeed), or undefined when the lease was lost.
      */
     finish(id: string, token: string, attempts: number, end: AttemptEnd): DeliveryStatus | undefined {
+      const at = now();
+      if (end.status === 'succeeded')
+        return succeed.run({ id, token, attempts, now: at }).changes > 0 ? 'succeeded' : undefined;
       const retryAt = end.status === 'pending' ? end.retryAt : null;
-      return finish.get({ id, token, attempts, status: end.status, retryAt, now: now() }) as DeliveryStatus | undefined;
+      if (fail.run({ id, token, attempts, status: end.status, retryAt, now: at }).changes > 0) return end.status;
+      return failCancelled.run({ id, token, attempts, now: at }).changes > 0 ? 'cancelled' : undefined;
     },
     /** Puts a leased delivery back without an attempt (rate window full) until `at`. */
     defer: (id: string, token: string, at: number): void => void defer.run({ id, token, at, now: now() }),
