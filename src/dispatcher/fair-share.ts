@@ -30,66 +30,59 @@ export interface Grant {
   reserve: number;
 }
 
-/** Rules 2 to 4: how many slots of each kind each due webhook gets now. Pure. */
+/**
+ * Rules 2 to 4: how many slots of each kind each due webhook gets now. Pure. Shared slots go one
+ * at a time (no allocation per slot: a look runs after every batch of finished attempts).
+ */
 export function share(due: readonly DueWebhook[], use: SlotUse): Map<string, Grant> {
   const grants = new Map<string, Grant>();
-  const userGot = new Map<string, number>();
-  const got = (w: DueWebhook): number => {
-    const grant = grants.get(w.webhookId);
-    return grant === undefined ? 0 : grant.shared + grant.reserve;
-  };
-  const give = (w: DueWebhook, kind: keyof Grant): void => {
+  const n = due.length;
+  const load = due.map((w) => use.byWebhook.get(w.webhookId) ?? 0); // in flight, then granted too
+  const got = new Array<number>(n).fill(0);
+  const userLoad = new Map<string, number>();
+  for (const w of due) userLoad.set(w.userId, use.byUser.get(w.userId) ?? 0);
+  const userOf = (i: number): number => userLoad.get((due[i] as DueWebhook).userId) as number;
+  /** Rule 3: fewest in flight for the user, then for the webhook, then waiting longest. */
+  const before = (i: number, j: number): boolean =>
+    userOf(i) !== userOf(j)
+      ? userOf(i) < userOf(j)
+      : load[i] !== load[j]
+        ? (load[i] as number) < (load[j] as number)
+        : (due[i] as DueWebhook).dueAt < (due[j] as DueWebhook).dueAt;
+  const give = (i: number, kind: keyof Grant): void => {
+    const w = due[i] as DueWebhook;
     let grant = grants.get(w.webhookId);
     if (!grant) grants.set(w.webhookId, (grant = { shared: 0, reserve: 0 }));
     grant[kind]++;
-    userGot.set(w.userId, (userGot.get(w.userId) ?? 0) + 1);
+    got[i] = (got[i] as number) + 1;
+    load[i] = (load[i] as number) + 1;
+    userLoad.set(w.userId, userOf(i) + 1);
   };
-  let free = use.concurrency - use.shared;
-  if (due.length === 1 && free > 0) {
-    const only = due[0] as DueWebhook;
-    const n = Math.min(free, only.room);
-    if (n > 0) grants.set(only.webhookId, { shared: n, reserve: 0 });
-    free -= n;
-  }
-  while (free > 0 && due.length > 1) {
-    let best: DueWebhook | undefined;
-    let bestKey: [number, number, number] = [Infinity, Infinity, Infinity];
-    for (const w of due) {
-      if (got(w) >= w.room) continue;
-      const key: [number, number, number] = [
-        (use.byUser.get(w.userId) ?? 0) + (userGot.get(w.userId) ?? 0),
-        (use.byWebhook.get(w.webhookId) ?? 0) + got(w),
-        w.dueAt,
-      ];
-      if (before(key, bestKey)) {
-        best = w;
-        bestKey = key;
-      }
+
+  for (let free = use.concurrency - use.shared; free > 0; free--) {
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      if ((got[i] as number) >= (due[i] as DueWebhook).room) continue;
+      if (best < 0 || before(i, best)) best = i;
     }
-    if (!best) break;
+    if (best < 0) break;
     give(best, 'shared');
-    free--;
   }
+
   // Rule 2: the reserve, for webhooks left with nothing in flight, oldest due first.
   let reserve = reserveSlots(use.concurrency) - use.reserve;
   const perUser = reserveSlotsPerUser(use.concurrency);
   const reserveGot = new Map<string, number>();
-  for (const w of [...due].sort((a, b) => a.dueAt - b.dueAt)) {
+  const oldestFirst = due.map((_, i) => i).sort((i, j) => (due[i] as DueWebhook).dueAt - (due[j] as DueWebhook).dueAt);
+  for (const i of oldestFirst) {
     if (reserve <= 0) break;
-    if (w.room < 1 || got(w) > 0 || (use.byWebhook.get(w.webhookId) ?? 0) > 0) continue;
+    const w = due[i] as DueWebhook;
+    if (w.room < 1 || load[i] !== 0) continue;
     const userReserve = (use.reserveByUser.get(w.userId) ?? 0) + (reserveGot.get(w.userId) ?? 0);
     if (userReserve >= perUser) continue;
-    give(w, 'reserve');
+    give(i, 'reserve');
     reserveGot.set(w.userId, (reserveGot.get(w.userId) ?? 0) + 1);
     reserve--;
   }
   return grants;
-}
-
-/** Lexicographic order of (user's attempts in flight, webhook's attempts in flight, due time). */
-function before(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < a.length; i++) {
-    if ((a[i] as number) !== (b[i] as number)) return (a[i] as number) < (b[i] as number);
-  }
-  return false;
 }

@@ -147,48 +147,52 @@ export function createQueue(options: QueueOptions) {
       store.deliveries.reclaimExpired();
       lastReclaim = current;
     }
-    let nextDue = Infinity;
     const due: DueWebhook[] = [];
     for (const waiting of store.deliveries.waiting()) {
-      if (waiting.due_at > current) {
-        nextDue = Math.min(nextDue, waiting.due_at);
-        continue;
-      }
+      if (waiting.due_at > current) continue;
       const room = rate.room(waiting.webhook_id, current);
       if (room <= 0) {
-        const opens = rate.opensAt(waiting.webhook_id, current);
-        store.deliveries.deferDue(waiting.webhook_id, opens); // rule 4: waits for room, not a failure
-        nextDue = Math.min(nextDue, opens);
+        store.deliveries.deferDue(waiting.webhook_id, rate.opensAt(waiting.webhook_id, current)); // rule 4
         continue;
       }
       due.push({ webhookId: waiting.webhook_id, userId: waiting.user_id, dueAt: waiting.due_at, room });
     }
-    const grants = share(due, {
-      concurrency,
-      shared: shared + promised,
-      reserve,
-      byWebhook,
-      byUser,
-      reserveByUser,
-    });
-    let drained = grants.size === due.length;
-    let claimedAny = false;
-    for (const [webhookId, grant] of grants) {
-      const wanted = grant.shared + grant.reserve;
-      const lease = { token: randomUUID(), until: current + leaseMs };
-      const claimed = store.deliveries.claimDue(webhookId, wanted, lease);
-      if (claimed.length >= wanted) drained = false; // it may have more
-      claimed.forEach((delivery, i) => launch(delivery, lease, current, i < grant.shared ? 'shared' : 'reserve'));
-      claimedAny ||= claimed.length > 0;
+    // Slots a webhook was given but had no delivery for go to the others, in the same look.
+    let candidates = due;
+    while (candidates.length > 0) {
+      const grants = share(candidates, {
+        concurrency,
+        shared: shared + promised,
+        reserve,
+        byWebhook,
+        byUser,
+        reserveByUser,
+      });
+      if (grants.size === 0) break;
+      const exhausted = new Set<string>();
+      for (const [webhookId, grant] of grants) {
+        const wanted = grant.shared + grant.reserve;
+        const lease = { token: randomUUID(), until: current + leaseMs };
+        const claimed = store.deliveries.claimDue(webhookId, wanted, lease);
+        if (claimed.length < wanted) exhausted.add(webhookId);
+        claimed.forEach((delivery, i) => launch(delivery, lease, current, i < grant.shared ? 'shared' : 'reserve'));
+      }
+      candidates = candidates.filter((w) => !exhausted.has(w.webhookId));
+      for (const w of candidates) {
+        const grant = grants.get(w.webhookId);
+        if (grant) w.room -= grant.shared + grant.reserve; // they started: the rate window counted them
+      }
+      if (exhausted.size === 0) break; // every webhook given slots used them all: no slot is left
     }
+    const drained = candidates.length === 0;
     if (!drained) {
-      quietUntil = 0;
-      // Slots left over (a webhook had fewer due than it was given) go to the others at once.
-      if (claimedAny && shared + promised < concurrency) again = true;
+      quietUntil = 0; // something still waits: every freed slot looks again
       schedule(MAX_IDLE_MS);
       return;
     }
-    const wakeAt = Math.min(nextDue, store.deliveries.nextLeaseExpiry() ?? Infinity);
+    // Drained: what waits is due later (retries, deferrals); look again at the first of those or of the leases.
+    let wakeAt = store.deliveries.nextLeaseExpiry() ?? Infinity;
+    for (const waiting of store.deliveries.waiting()) wakeAt = Math.min(wakeAt, waiting.due_at);
     quietUntil = Math.min(wakeAt, current + MAX_IDLE_MS);
     schedule(quietUntil - now());
   }
