@@ -50,8 +50,9 @@ export function acceptEvent(
   input: { userId: string; type: DeliverableEvent; body: Buffer; webhooks: readonly ActiveWebhook[] },
 ): AcceptedEvent {
   const { userId, type, body, webhooks } = input;
-  const lease = handoff.lease(webhooks.map((webhook) => webhook.id));
-  const accepted = insertEvent(store, { userId, type, body, webhookIds: webhooks.map((w) => w.id), lease });
+  const webhookIds = webhooks.map((webhook) => webhook.id);
+  const lease = handoff.lease(webhookIds);
+  const accepted = insertEvent(store, { userId, type, body, webhookIds, lease });
   if (lease) {
     webhooks.forEach((webhook, i) =>
       handoff.hand({
