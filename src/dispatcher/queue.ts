@@ -148,11 +148,17 @@ export function createQueue(options: QueueOptions) {
       lastReclaim = current;
     }
     const due: DueWebhook[] = [];
+    let nextDue = Infinity; // of the webhooks with nothing due yet
     for (const waiting of store.deliveries.waiting()) {
-      if (waiting.due_at > current) continue;
+      if (waiting.due_at > current) {
+        nextDue = Math.min(nextDue, waiting.due_at);
+        continue;
+      }
       const room = rate.room(waiting.webhook_id, current);
       if (room <= 0) {
-        store.deliveries.deferDue(waiting.webhook_id, rate.opensAt(waiting.webhook_id, current)); // rule 4
+        const opens = rate.opensAt(waiting.webhook_id, current);
+        store.deliveries.deferDue(waiting.webhook_id, opens); // rule 4
+        nextDue = Math.min(nextDue, opens);
         continue;
       }
       due.push({ webhookId: waiting.webhook_id, userId: waiting.user_id, dueAt: waiting.due_at, room });
@@ -190,9 +196,10 @@ export function createQueue(options: QueueOptions) {
       schedule(MAX_IDLE_MS);
       return;
     }
-    // Drained: what waits is due later (retries, deferrals); look again at the first of those or of the leases.
-    let wakeAt = store.deliveries.nextLeaseExpiry() ?? Infinity;
-    for (const waiting of store.deliveries.waiting()) wakeAt = Math.min(wakeAt, waiting.due_at);
+    // Drained: what waits is due later (retries, deferrals); look again at the first of those or of
+    // the leases. A webhook that had deliveries due may have later ones too: read again only then.
+    let wakeAt = Math.min(nextDue, store.deliveries.nextLeaseExpiry() ?? Infinity);
+    if (due.length > 0) for (const waiting of store.deliveries.waiting()) wakeAt = Math.min(wakeAt, waiting.due_at);
     quietUntil = Math.min(wakeAt, current + MAX_IDLE_MS);
     schedule(quietUntil - now());
   }
@@ -295,10 +302,10 @@ export function createQueue(options: QueueOptions) {
           // Stopping: they stay leased in the store, and the next start releases them (as after a crash).
           if (!running) return;
           const current = now();
+          const active = store.webhooks.activeForUser((handed[0] as ClaimedDelivery).user_id); // one event: one user
           for (const delivery of handed) {
             try {
-              const active = store.webhooks.activeForUser(delivery.user_id).some((w) => w.id === delivery.webhook_id);
-              if (active) launch(delivery, lease, current, 'shared');
+              if (active.some((w) => w.id === delivery.webhook_id)) launch(delivery, lease, current, 'shared');
               else store.deliveries.release(delivery.id, lease.token); // cancelled later in the same group commit
             } catch (error) {
               options.onError(error);
