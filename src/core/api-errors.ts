@@ -1,4 +1,5 @@
 import { ApiError, ExitCode, V2kError, readApiErrorBody } from './errors.js';
+import { MAX_WEBHOOKS_PER_USER } from './limits.js';
 
 /**
  * How the API client turns what went wrong into errors for people (SPEC §3, §5): a non-2xx
@@ -52,7 +53,7 @@ export function apiError(
   }
   if (status === 409 && server?.code === 'limit_reached') {
     return new ApiError(status, body, {
-      message: `${server.message} (HTTP 409 limit_reached: at most 10 webhooks per account).`,
+      message: `${server.message} (HTTP 409 limit_reached: at most ${MAX_WEBHOOKS_PER_USER} webhooks per account).`,
       hint: 'Delete one you no longer need: `v2k-webhooks list`, then `v2k-webhooks delete <id>`.',
     });
   }

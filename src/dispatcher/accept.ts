@@ -1,6 +1,7 @@
 import type { DeliverableEvent } from '../core/events.js';
 import { newId } from '../core/ids.js';
-import type { ClaimedDelivery, Lease, Store } from './store/index.js';
+import type { Handoff } from './queue.js';
+import type { ActiveWebhook, Lease, Store } from './store/index.js';
 
 export interface AcceptedEvent {
   eventId: string;
@@ -22,8 +23,7 @@ export function serializeEnvelope(type: DeliverableEvent, data: unknown, now: nu
 /**
  * Stores an event's envelope, serialized once (SPEC §2: the bytes of every attempt), and one
  * pending delivery per webhook, in the caller's transaction: the 202 is sent only after both
- * are committed (SPEC §4). With `lease`, the deliveries are stored already claimed (the worker
- * takes them once the transaction is committed).
+ * are committed (SPEC §4). With `lease`, the deliveries are stored already claimed.
  */
 export function insertEvent(
   store: Store,
@@ -40,13 +40,33 @@ export function insertEvent(
 }
 
 /**
- * Of the deliveries an accept handed to the worker, those that may still go out now that the
- * group commit is done: a write later in the same batch may have disabled a webhook and
- * cancelled its pending deliveries (the worker recording a 10th failure in a row), and a
- * cancelled delivery is never sent.
+ * The accept path, inside its group commit: stores the event for `webhooks` and gives the queue's
+ * handoff what it needs to send the deliveries at once when they may skip the queue (queue.ts,
+ * rule 5). The caller settles the handoff after the commit.
  */
-export function stillActive(store: Store, userId: string, deliveries: readonly ClaimedDelivery[]): ClaimedDelivery[] {
-  if (deliveries.length === 0) return [];
-  const active = store.webhooks.activeForUser(userId); // cached; every webhook write clears it
-  return deliveries.filter((delivery) => active.some((webhook) => webhook.id === delivery.webhook_id));
+export function acceptEvent(
+  store: Store,
+  handoff: Handoff,
+  input: { userId: string; type: DeliverableEvent; body: Buffer; webhooks: readonly ActiveWebhook[] },
+): AcceptedEvent {
+  const { userId, type, body, webhooks } = input;
+  const webhookIds = webhooks.map((webhook) => webhook.id);
+  const lease = handoff.lease(webhookIds);
+  const accepted = insertEvent(store, { userId, type, body, webhookIds, lease });
+  if (lease) {
+    webhooks.forEach((webhook, i) =>
+      handoff.hand({
+        id: accepted.deliveryIds[i] as string,
+        webhook_id: webhook.id,
+        user_id: userId,
+        event_id: accepted.eventId,
+        event_type: type,
+        attempt_count: 0,
+        url: webhook.url,
+        secret: webhook.secret,
+        body,
+      }),
+    );
+  }
+  return accepted;
 }

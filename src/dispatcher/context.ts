@@ -1,14 +1,12 @@
+import type { Queue } from './queue.js';
 import type { Store } from './store/index.js';
-import type { Worker } from './worker.js';
 
-/** What the routes (API and monitoring page) get: the store, the clock, and a way to nudge the worker. */
+/** What the routes (API and monitoring page) get: the store, the clock, and the delivery queue's ways in. */
 export interface DispatcherContext {
   store: Store;
   now(): number;
-  /** Tells the delivery worker that deliveries are due now. */
-  wake(): void;
-  /** Hands an accepted event's deliveries straight to the worker when it is idle (the accept path). */
-  handoff: Pick<Worker, 'reserve' | 'take' | 'cancel'>;
+  /** `wake`: deliveries were queued, look at them now. `handoff`: the accept path's (queue.ts, rule 5). */
+  queue: Pick<Queue, 'wake' | 'handoff'>;
   /** The options it runs with, for display. */
   settings: { timeScale: number; rateLimit: number; concurrency: number; host: string };
 }

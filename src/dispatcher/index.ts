@@ -11,6 +11,7 @@ import { createApiServer } from './http/server.js';
 import { adminToken, resolveUsers, type UserKey } from './keys.js';
 import {
   ATTEMPT_TIMEOUT_MS,
+  DEFAULT_CONCURRENCY,
   DEFAULT_RATE_LIMIT,
   MAX_TIME_SCALE,
   MIN_TIME_SCALE,
@@ -45,7 +46,7 @@ export interface DispatcherOptions {
   userKeys?: UserKey[];
   /** @deprecated The former name of `userKeys`. */
   apiKeys?: UserKey[];
-  /** Most attempts in flight at once; default 64. */
+  /** Attempts in flight at once, shared by every webhook; default 64. A few more are kept for webhooks with none in flight (queue.ts). */
   concurrency?: number;
   /** Called after every attempt. */
   onAttempt?: (info: AttemptInfo) => void;
@@ -73,7 +74,6 @@ export interface Dispatcher {
 
 export { DEV_USER } from './keys.js';
 const DEFAULT_PORT = 4000;
-const DEFAULT_CONCURRENCY = 64;
 
 /**
  * Starts the offline emulator of the V2K platform's webhook side (SPEC §3, §4): the REST
@@ -106,7 +106,7 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
         options.logger?.attempt?.(info);
       },
     });
-    const app: DispatcherContext = { store, now, wake: () => worker.wake(), handoff: worker, settings };
+    const app: DispatcherContext = { store, now, queue: worker.queue, settings };
     const router = createRouter([
       ...healthRoutes(() => store.watch.check()),
       ...webhookRoutes(app),

@@ -16,8 +16,22 @@ export const DISABLE_AFTER_FAILURES = 10;
 /** The rate window and its default size: attempts per webhook per window. */
 export const RATE_WINDOW_MS = 60_000;
 export const DEFAULT_RATE_LIMIT = 100;
-/** At most this many webhooks per user. */
-export const MAX_WEBHOOKS_PER_USER = 10;
+/** At most this many webhooks per user (kept in core: the CLI quotes it too). */
+export { MAX_WEBHOOKS_PER_USER } from '../core/limits.js';
+
+/** Attempts in flight at once, shared by every webhook (`--concurrency`). */
+export const DEFAULT_CONCURRENCY = 64;
+
+/**
+ * Fairness (SPEC §4): on top of the `concurrency` slots every webhook shares, this many more are
+ * kept for a webhook with no attempt in flight, at most half of them (rounded up) to one user.
+ */
+export function reserveSlots(concurrency: number): number {
+  return Math.ceil(concurrency / 8);
+}
+export function reserveSlotsPerUser(concurrency: number): number {
+  return Math.ceil(reserveSlots(concurrency) / 2);
+}
 /** A client must send its whole request within this (scaled), and never less than 1 s: a slow body is cut off with 408. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 const MIN_REQUEST_TIMEOUT_MS = 1_000;
@@ -56,6 +70,10 @@ export function leaseDuration(timeScale: number): number {
 export interface RateWindow {
   /** Records an attempt starting at `at` when there is room and returns undefined; else the time room opens. */
   take(webhookId: string, at: number): number | undefined;
+  /** How many attempts could start at `at` (Infinity without a limit). */
+  room(webhookId: string, at: number): number;
+  /** When the window of a webhook that has no room at `at` opens again. */
+  opensAt(webhookId: string, at: number): number;
   /** Seeds the log with attempts made before a restart. */
   seed(webhookId: string, times: readonly number[]): void;
 }
@@ -77,6 +95,19 @@ export function createRateWindow(limit: number, windowMs: number): RateWindow {
       }
       return (log[log.length - limit] as number) + windowMs;
     },
+    opensAt(webhookId, at) {
+      const log = logs.get(webhookId);
+      if (limit <= 0 || !log) return at;
+      prune(log, at);
+      return log.length < limit ? at : (log[log.length - limit] as number) + windowMs;
+    },
+    room(webhookId, at) {
+      if (limit <= 0) return Infinity;
+      const log = logs.get(webhookId);
+      if (!log) return limit;
+      prune(log, at);
+      return limit - log.length;
+    },
     seed(webhookId, times) {
       if (limit <= 0 || times.length === 0) return;
       const log = [...(logs.get(webhookId) ?? []), ...times].sort((a, b) => a - b);
@@ -93,3 +124,50 @@ export function createRateWindow(limit: number, windowMs: number): RateWindow {
  */
 export const MIN_TIME_SCALE = 0.001;
 export const MAX_TIME_SCALE = Math.floor(MAX_TIMER_MS / Math.max(RATE_WINDOW_MS, leaseDuration(1)));
+
+/**
+ * "10 consecutive failed attempts" (SPEC §4), counted in the order the attempts started: a result
+ * counts only once every attempt of its webhook that started before it has finished, so a slow
+ * success already in flight breaks a run of fast failures that started after it (issue 15: fast
+ * 500s finishing ahead of slow 200s disabled a healthy webhook).
+ */
+export interface FailureStreaks {
+  /** An attempt of `webhookId` starts: its place in that webhook's order. */
+  start(webhookId: string): StreakTicket;
+  /**
+   * It finished (`ok`), or never will count (`undefined`: cut short by a stop). Returns the results
+   * now decided, in start order: this one's and those it was holding back, or none while an
+   * attempt that started earlier is still in flight.
+   */
+  finish(ticket: StreakTicket, ok: boolean | undefined): boolean[];
+}
+
+export interface StreakTicket {
+  webhookId: string;
+  place: number;
+}
+
+export function createFailureStreaks(): FailureStreaks {
+  /** Per webhook with attempts in flight: the next place to give, the first undecided one, and results held back. */
+  const lines = new Map<string, { next: number; first: number; held: Map<number, boolean | undefined> }>();
+  return {
+    start(webhookId) {
+      let line = lines.get(webhookId);
+      if (!line) lines.set(webhookId, (line = { next: 0, first: 0, held: new Map() }));
+      return { webhookId, place: line.next++ };
+    },
+    finish({ webhookId, place }, ok) {
+      const line = lines.get(webhookId);
+      if (!line) return [];
+      line.held.set(place, ok);
+      const decided: boolean[] = [];
+      while (line.held.has(line.first)) {
+        const result = line.held.get(line.first);
+        line.held.delete(line.first++);
+        if (result !== undefined) decided.push(result);
+      }
+      if (line.first === line.next) lines.delete(webhookId);
+      return decided;
+    },
+  };
+}

@@ -86,10 +86,9 @@ describe('incremental monitoring figures', () => {
           response_body: 'x',
         });
         if (ok || delivery.attempts === 4) {
-          store.deliveries.claimDue(1000, 'lease', clock + 1000);
-          expect(store.deliveries.finish(delivery.id, 'lease', ok ? 'succeeded' : 'failed', delivery.attempts)).toBe(
-            true,
-          );
+          store.deliveries.claimDue(delivery.webhook, 1000, { token: 'lease', until: clock + 1000 });
+          const end = ok ? 'succeeded' : 'failed';
+          expect(store.deliveries.finish(delivery.id, 'lease', delivery.attempts, { status: end })).toBe(end);
           store.deliveries.releaseAll();
           pending.splice(pending.indexOf(delivery), 1);
         }

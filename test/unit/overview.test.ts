@@ -63,9 +63,9 @@ function delivery(
     });
   });
   if (outcome !== 'pending') {
-    const [claimed] = store.deliveries.claimDue(1, 'token', clock + 60_000);
+    const [claimed] = store.deliveries.claimDue(webhookId, 1, { token: 'token', until: clock + 60_000 });
     expect(claimed?.id).toBe(id);
-    expect(store.deliveries.finish(id, 'token', outcome, attempts.length)).toBe(true);
+    expect(store.deliveries.finish(id, 'token', attempts.length, { status: outcome })).toBe(outcome);
   }
   return id;
 }

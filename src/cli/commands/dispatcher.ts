@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { createDispatcher, type AttemptInfo } from '../../dispatcher/index.js';
 import { parseUserKey, parseUserKeyList, type UserKey } from '../../dispatcher/keys.js';
+import { DISABLE_AFTER_FAILURES } from '../../dispatcher/policy.js';
 import type { Context } from '../context.js';
 
 export interface DispatcherCommandOptions {
@@ -112,7 +113,7 @@ function formatAttempt(info: AttemptInfo, style: Context['output']['style']): st
           : style.red('cancelled');
   const error = info.error ? ` (${info.error})` : '';
   const disabled = info.webhookDisabled
-    ? style.red(` — webhook ${info.webhookId} disabled after 10 consecutive failures`)
+    ? style.red(` — webhook ${info.webhookId} disabled after ${DISABLE_AFTER_FAILURES} consecutive failures`)
     : '';
   return `${time}  ${info.event.padEnd(17)} ${info.deliveryId} → ${info.url}  ${status} ${info.durationMs}ms  attempt ${info.attempt}/${info.maxAttempts}  ${verdict}${error}${disabled}`;
 }

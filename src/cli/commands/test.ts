@@ -2,6 +2,7 @@ import type { Delivery } from '../../core/api-types.js';
 import { formatDuration } from '../../core/duration.js';
 import { V2kError } from '../../core/errors.js';
 import { attemptSucceeded, isSuccessStatus } from '../../core/outcome.js';
+import { MAX_ATTEMPTS } from '../../dispatcher/policy.js';
 import { connect } from '../api.js';
 import type { Context } from '../context.js';
 import { startSpinner } from '../prompts.js';
@@ -63,7 +64,9 @@ export async function run(options: TestOptions, ctx: Context): Promise<number | 
       `Test delivery ${sent.deliveryId} ${verdict}`,
       `Response: ${snippet(attempt.responseBody)}`,
       ...(!ok && delivery.nextAttemptAt
-        ? [`The platform retries it ${relative(delivery.nextAttemptAt)} (attempt ${attempt.number + 1} of 4).`]
+        ? [
+            `The platform retries it ${relative(delivery.nextAttemptAt)} (attempt ${attempt.number + 1} of ${MAX_ATTEMPTS}).`,
+          ]
         : []),
     ].join('\n'),
   );

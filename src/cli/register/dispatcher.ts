@@ -1,7 +1,13 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_DISPATCHER_PORT } from '../../core/defaults.js';
 import { UsageError } from '../../core/errors.js';
-import { MAX_TIME_SCALE, MIN_TIME_SCALE } from '../../dispatcher/policy.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_RATE_LIMIT,
+  MAX_TIME_SCALE,
+  MIN_TIME_SCALE,
+  RATE_WINDOW_MS,
+} from '../../dispatcher/policy.js';
 import type { Lazy } from '../main.js';
 import { examples } from './examples.js';
 import { collect, numberBetween, parseInteger, parsePort } from './parsers.js';
@@ -27,8 +33,11 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
         .argParser(numberBetween(MIN_TIME_SCALE, MAX_TIME_SCALE, 'the scaled durations must fit a timer')),
     )
     .addOption(
-      new Option('--rate-limit <n>', 'attempts per webhook per 60 s window (0 = no limit, for load tests)')
-        .default(100)
+      new Option(
+        '--rate-limit <n>',
+        `attempts per webhook per ${RATE_WINDOW_MS / 1000} s window (0 = no limit, for load tests)`,
+      )
+        .default(DEFAULT_RATE_LIMIT)
         .argParser(parseInteger),
     )
     .option(
@@ -37,7 +46,14 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
       collect,
     )
     .option('--user-keys-file <path>', "read users' keys from a file, one KEY:USER a line (keeps them out of `ps`)")
-    .addOption(new Option('--concurrency <n>', 'most attempts in flight at once').default(64).argParser(parseInteger))
+    .addOption(
+      new Option(
+        '--concurrency <n>',
+        'attempts in flight at once, shared by every webhook (a few more kept for idle ones)',
+      )
+        .default(DEFAULT_CONCURRENCY)
+        .argParser(parseInteger),
+    )
     .hook('preAction', () => {
       // The global --api-key is the key this CLI calls an API with; it means nothing to the dispatcher,
       // whose users' keys were once given with the same flag (issue 16).

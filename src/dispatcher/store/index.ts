@@ -1,4 +1,5 @@
 import { attemptQueries } from './attempts.js';
+import { createVersion, versionedCache, type VersionedCache } from './cache.js';
 import { openDatabase } from './db.js';
 import { watchDatabase } from './health.js';
 import { deliveryQueries } from './deliveries.js';
@@ -22,6 +23,26 @@ export interface StoreOptions {
 /** The dispatcher's SQLite store: one query family per file, short write transactions only. */
 export function createStore({ path, now, warn }: StoreOptions) {
   const db = openDatabase(path, { warn });
+  // What is kept in memory from the database (cache.ts) is valid for one version: webhook writes
+  // move it, and so does every rollback, here and only here (`atomic`).
+  const version = createVersion();
+  const webhooks = webhookQueries(db, now, version);
+
+  /** A transaction function of better-sqlite3 that moves the version when it rolls back. */
+  function atomic<A extends unknown[], T>(fn: (...args: A) => T) {
+    const tx = db.transaction(fn);
+    const guard =
+      (run: (...args: A) => T) =>
+      (...args: A): T => {
+        try {
+          return run(...args);
+        } catch (error) {
+          version.bump(); // what was read or written inside is gone
+          throw error;
+        }
+      };
+    return { deferred: guard(tx), immediate: guard((...args: A) => tx.immediate(...args)) };
+  }
 
   // Group commit: the writes asked for in one turn of the event loop share one transaction, so
   // a burst of accepted events and finished attempts costs one WAL commit, not one each. Each
@@ -29,11 +50,11 @@ export function createStore({ path, now, warn }: StoreOptions) {
   // throws rolls back alone and rejects alone; every promise settles only after the commit.
   type Pending = { fn: () => unknown; resolve(value: unknown): void; reject(error: unknown): void };
   let pending: Pending[] = [];
-  const webhooks = webhookQueries(db, now);
   // One savepoint runner made once: better-sqlite3 builds a wrapper per db.transaction() call,
   // and making one per write was 6 % of the dispatcher's time under load.
-  const inSavepoint = db.transaction((fn: () => unknown) => fn());
-  const runBatch = db.transaction((batch: Pending[]) =>
+  const inSavepoint = atomic((fn: () => unknown) => fn()).deferred;
+  const anyWrite = atomic((fn: () => unknown) => fn()).immediate;
+  const runBatch = atomic((batch: Pending[]) =>
     batch.map((entry) => {
       try {
         return { ok: true as const, value: inSavepoint(entry.fn) };
@@ -42,20 +63,18 @@ export function createStore({ path, now, warn }: StoreOptions) {
         // savepoint: then nothing of the batch is kept, so fail it all with the real error rather
         // than run the rest outside any transaction.
         if (!db.inTransaction) throw error;
-        webhooks.forget(); // what it read or wrote before it threw is gone
         return { ok: false as const, error };
       }
     }),
-  );
+  ).immediate;
   const flush = (): void => {
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
     let results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
     try {
-      results = runBatch.immediate(batch);
+      results = runBatch(batch);
     } catch (error) {
-      webhooks.forget();
       for (const entry of batch) entry.reject(error);
       return;
     }
@@ -79,14 +98,9 @@ export function createStore({ path, now, warn }: StoreOptions) {
     /** The database file deleted, the disk full: what /healthz and the API report (issue 16). */
     watch: watchDatabase(db, path),
     /** Runs `fn` in one write transaction (BEGIN IMMEDIATE). Never call the network inside. */
-    transaction<T>(fn: () => T): T {
-      try {
-        return db.transaction(fn).immediate();
-      } catch (error) {
-        webhooks.forget(); // rolled back: nothing it read about webhooks can be kept
-        throw error;
-      }
-    },
+    transaction: <T>(fn: () => T): T => anyWrite(fn) as T,
+    /** A Map that empties itself whenever a webhook changes or a transaction rolls back (cache.ts). */
+    cache: <K, V>(): VersionedCache<K, V> => versionedCache<K, V>(version),
     /** Runs `fn` in the next group commit; resolves with its result once that is committed. Never call the network inside. */
     commitSoon<T>(fn: () => T): Promise<T> {
       return new Promise<T>((resolve, reject) => {
@@ -105,5 +119,6 @@ export function createStore({ path, now, warn }: StoreOptions) {
 export type Store = ReturnType<typeof createStore>;
 export type { WebhookRow, DeliveryRow, AttemptRow } from './rows.js';
 export { toWebhook, toDelivery, toAttempt, iso } from './rows.js';
-export type { ClaimedDelivery, Lease } from './deliveries.js';
+export type { AttemptEnd, ClaimedDelivery, Lease, WaitingWebhook } from './deliveries.js';
+export type { VersionedCache } from './cache.js';
 export type { ActiveWebhook } from './webhooks.js';

@@ -80,4 +80,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, key)
   );
   `,
+  // 2: the queue claims per webhook, fairly (issue 15): waiting deliveries are indexed by
+  // webhook, then due time, instead of by due time across every webhook.
+  `
+  DROP INDEX deliveries_due;
+  CREATE INDEX deliveries_waiting ON deliveries (webhook_id, next_attempt_at, seq) WHERE status = 'pending' AND lease_token IS NULL;
+  `,
 ];

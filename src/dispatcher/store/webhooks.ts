@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+import { versionedCache, type Version } from './cache.js';
 import type { Db } from './db.js';
 import type { WebhookRow } from './rows.js';
 
@@ -25,8 +27,11 @@ export interface ActiveWebhook {
   secret: string;
 }
 
-/** Webhooks of every user; deleted ones are kept (soft delete) so their deliveries stay readable. */
-export function webhookQueries(db: Db, now: () => number) {
+/**
+ * Webhooks of every user; deleted ones are kept (soft delete) so their deliveries stay readable.
+ * Every write that changes a row moves the store's `version` (see cache.ts).
+ */
+export function webhookQueries(db: Db, now: () => number, version: Version) {
   const insert = db.prepare(`
     INSERT INTO webhooks (id, user_id, url, events, description, secret, created_at, updated_at)
     VALUES (@id, @userId, @url, @events, @description, @secret, @now, @now)`);
@@ -48,22 +53,23 @@ export function webhookQueries(db: Db, now: () => number) {
     )
     .pluck();
   const resetFailures = db.prepare(
-    `UPDATE webhooks SET consecutive_failures = 0 WHERE id = ? AND consecutive_failures <> 0`,
+    `UPDATE webhooks SET consecutive_failures = 0 WHERE id = ? AND is_active = 1 AND consecutive_failures <> 0`,
   );
   const disable = db.prepare(
     `UPDATE webhooks SET is_active = 0, disabled_reason = @reason, updated_at = @now WHERE id = @id AND is_active = 1`,
   );
 
-  // Every accepted event needs its user's active webhooks: they are kept here per user, and
-  // every write that can change which webhooks are active, what they subscribe to, their URL or
-  // their secret (and any rolled-back transaction, see the store) forgets them all.
-  const active = new Map<string, readonly ActiveWebhook[]>();
-  const forget = (): void => active.clear();
+  const write = (statement: Database.Statement, ...params: unknown[]): number => {
+    const { changes } = statement.run(...params);
+    if (changes > 0) version.bump();
+    return changes;
+  };
+  // Every accepted event needs its user's active webhooks: kept per user until the version moves.
+  const active = versionedCache<string, readonly ActiveWebhook[]>(version);
 
   return {
     insert(webhook: NewWebhook): WebhookRow {
-      forget();
-      insert.run({ ...webhook, events: JSON.stringify(webhook.events), now: now() });
+      write(insert, { ...webhook, events: JSON.stringify(webhook.events), now: now() });
       return getById.get(webhook.id) as WebhookRow;
     },
     countForUser: (userId: string): number => countForUser.get(userId) as number,
@@ -88,10 +94,7 @@ export function webhookQueries(db: Db, now: () => number) {
       }
       return found;
     },
-    /** Drops what activeForUser keeps; the store calls it when a transaction rolls back. */
-    forget,
     update(id: string, changes: WebhookChanges): void {
-      forget();
       const sets: string[] = ['updated_at = @now'];
       const params: Record<string, unknown> = { id, now: now() };
       if (changes.url !== undefined) {
@@ -108,24 +111,20 @@ export function webhookQueries(db: Db, now: () => number) {
       }
       if (changes.isActive === true) sets.push('is_active = 1', 'disabled_reason = NULL', 'consecutive_failures = 0');
       if (changes.isActive === false) sets.push('is_active = 0', 'disabled_reason = NULL');
-      db.prepare(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = @id`).run(params);
+      write(db.prepare(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = @id`), params);
     },
-    softDelete(id: string): void {
-      forget();
-      softDelete.run({ id, now: now() });
-    },
-    setSecret(id: string, secret: string): void {
-      forget();
-      setSecret.run({ id, secret, now: now() });
-    },
+    softDelete: (id: string): void => void write(softDelete, { id, now: now() }),
+    setSecret: (id: string, secret: string): void => void write(setSecret, { id, secret, now: now() }),
     /** Adds one consecutive failure to an active webhook; the new count, or undefined when it is not active. */
-    addFailure: (id: string): number | undefined => addFailure.get(id) as number | undefined,
-    resetFailures: (id: string): void => void resetFailures.run(id),
-    /** True when this call disabled it (it was active). */
-    disable(id: string, reason: string | null): boolean {
-      forget();
-      return disable.run({ id, reason, now: now() }).changes > 0;
+    addFailure(id: string): number | undefined {
+      const count = addFailure.get(id) as number | undefined;
+      if (count !== undefined) version.bump();
+      return count;
     },
+    /** Back to 0 failures, for an active webhook; false when nothing changed (it was 0 already, or inactive). */
+    resetFailures: (id: string): boolean => write(resetFailures, id) > 0,
+    /** True when this call disabled it (it was active). */
+    disable: (id: string, reason: string | null): boolean => write(disable, { id, reason, now: now() }) > 0,
   };
 }
 

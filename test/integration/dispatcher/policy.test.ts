@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createRateWindow, isSuccess, leaseDuration, retryDelayAfter, scaled } from '../../../src/dispatcher/policy.js';
+import {
+  createFailureStreaks,
+  createRateWindow,
+  isSuccess,
+  leaseDuration,
+  retryDelayAfter,
+  scaled,
+} from '../../../src/dispatcher/policy.js';
 
 describe('delivery policy (pure rules of SPEC §4)', () => {
   it.each([
@@ -52,6 +59,18 @@ describe('delivery policy (pure rules of SPEC §4)', () => {
     expect(window.take('wh_a', 1_100)).toBeUndefined();
   });
 
+  it('says how much room a window has and when a full one opens', () => {
+    const window = createRateWindow(2, 1_000);
+    expect(window.room('wh_a', 0)).toBe(2);
+    window.take('wh_a', 0);
+    window.take('wh_a', 400);
+    expect(window.room('wh_a', 500)).toBe(0);
+    expect(window.opensAt('wh_a', 500)).toBe(1_000);
+    expect(window.room('wh_a', 1_000)).toBe(1);
+    expect(window.opensAt('wh_a', 1_000)).toBe(1_000);
+    expect(createRateWindow(0, 1_000).room('wh_a', 0)).toBe(Infinity);
+  });
+
   it('has no window with a limit of 0, and refills from earlier attempts after a restart', () => {
     const open = createRateWindow(0, 1_000);
     for (let i = 0; i < 1_000; i++) expect(open.take('wh_a', 0)).toBeUndefined();
@@ -60,4 +79,54 @@ describe('delivery policy (pure rules of SPEC §4)', () => {
     expect(seeded.take('wh_a', 700)).toBe(1_500);
     expect(seeded.take('wh_a', 1_500)).toBeUndefined();
   });
+
+  // Attempts of one webhook: [start order index, ok], listed in the order they finish; what each
+  // finish decides, in start order (issue 15: "10 consecutive" counts in the order attempts started).
+  it.each([
+    [
+      'in order',
+      [
+        [0, false],
+        [1, true],
+        [2, false],
+      ],
+      [[false], [true], [false]],
+    ],
+    [
+      'a failure that finishes first waits for the success that started before it',
+      [
+        [1, false],
+        [2, false],
+        [0, true],
+      ],
+      [[], [], [true, false, false]],
+    ],
+    [
+      'a cut-short attempt counts for nothing but lets the rest through',
+      [
+        [1, false],
+        [0, undefined],
+      ],
+      [[], [false]],
+    ],
+    [
+      'out of order in the middle',
+      [
+        [0, false],
+        [2, false],
+        [3, true],
+        [1, true],
+      ],
+      [[false], [], [], [true, false, true]],
+    ],
+  ] as Array<[string, Array<[number, boolean | undefined]>, boolean[][]]>)(
+    'decides results in start order: %s',
+    (_, finishes, expected) => {
+      const streaks = createFailureStreaks();
+      const tickets = finishes.map(() => streaks.start('wh_a'));
+      const other = streaks.start('wh_b'); // another webhook's order is its own
+      expect(finishes.map(([place, ok]) => streaks.finish(tickets[place]!, ok))).toEqual(expected);
+      expect(streaks.finish(other, false)).toEqual([false]);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RETRY_DELAYS_MS } from '../../../src/dispatcher/policy.js';
+import { DISABLE_AFTER_FAILURES, RETRY_DELAYS_MS } from '../../../src/dispatcher/policy.js';
 import { startHarness } from './setup.js';
 
 describe('retries and auto-disable (SPEC §4), under --time-scale', () => {
@@ -139,5 +139,52 @@ describe('retries and auto-disable (SPEC §4), under --time-scale', () => {
     expect(receiver.requests).toHaveLength(14);
     expect(h.attempts.some((a) => a.webhookDisabled)).toBe(false);
     expect((await h.api('GET', `/api/webhooks/${webhook.id}`)).body.isActive).toBe(true);
+  });
+
+  it('counts failures in the order attempts started: a success still in flight breaks a run of faster failures', async () => {
+    // Issue 15: 5 failures, a slow success, 5 failures, all in flight together; the failures finish
+    // first. Counted as they finished that was 10 in a row; in start order the success sits in the
+    // middle, so the count is 5 once it is back, and 5 more failures are needed to disable.
+    const h = await startHarness({ timeScale: 2 }); // retries 4 s later: none within this test
+    const receiver = await h.receiver((request) =>
+      request.index === 5 ? { status: 200, delayMs: 1_000 } : { status: 500 },
+    );
+    const webhook = await h.createWebhook(receiver.url);
+    for (let i = 1; i <= 11; i++) {
+      await h.emit('trade.completed');
+      await receiver.waitForCount(i); // attempts start in this order
+    }
+    await h.waitForAttempts((all) => all.length === 11);
+    expect(h.attempts.at(-1)).toMatchObject({ statusCode: 200, outcome: 'succeeded', webhookDisabled: false });
+    expect(h.attempts.filter((a) => a.outcome === 'retrying')).toHaveLength(10);
+    expect((await h.api('GET', `/api/webhooks/${webhook.id}`)).body.isActive).toBe(true);
+
+    for (let i = 1; i <= 4; i++) {
+      await h.emit('trade.completed');
+      await h.waitForAttempts((all) => all.length === 11 + i);
+    }
+    expect((await h.api('GET', `/api/webhooks/${webhook.id}`)).body.isActive).toBe(true);
+    await h.emit('trade.completed');
+    await h.waitForAttempts((all) => all.some((a) => a.webhookDisabled));
+    expect(h.attempts).toHaveLength(16);
+    expect(h.attempts.at(-1)).toMatchObject({ statusCode: 500, outcome: 'cancelled', webhookDisabled: true });
+  });
+
+  it(`disables a dead receiver's webhook at its ${DISABLE_AFTER_FAILURES}th failed attempt when they are all in flight together`, async () => {
+    const h = await startHarness({ timeScale: 1 }); // retries 2 s later: none within this test
+    const receiver = await h.receiver({ status: 503, delayMs: 50 });
+    const webhook = await h.createWebhook(receiver.url);
+    const emitted = await Promise.all(Array.from({ length: DISABLE_AFTER_FAILURES }, () => h.emit('trade.completed')));
+    expect(emitted.every((e) => e.status === 202)).toBe(true);
+    await h.waitForAttempts((all) => all.length === DISABLE_AFTER_FAILURES);
+    expect(h.attempts.filter((a) => a.webhookDisabled)).toHaveLength(1);
+    expect(h.attempts.every((a) => a.outcome === 'cancelled' || a.outcome === 'retrying')).toBe(true);
+    const got = (await h.api('GET', `/api/webhooks/${webhook.id}`)).body;
+    expect(got).toMatchObject({ isActive: false, disabledReason: 'consecutive_failures' });
+    const deliveries = (await h.api('GET', `/api/webhooks/${webhook.id}/deliveries`)).body.data;
+    expect(deliveries.map((d: { status: string }) => d.status)).toEqual(
+      Array(DISABLE_AFTER_FAILURES).fill('cancelled'),
+    );
+    expect(receiver.requests).toHaveLength(DISABLE_AFTER_FAILURES);
   });
 });

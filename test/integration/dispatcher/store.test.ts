@@ -26,12 +26,16 @@ function setup() {
   return { store, deliveryId: accepted.deliveryIds[0]!, tick: (ms: number) => (clock += ms), now: () => clock };
 }
 
+const lease = (token: string, until: number) => ({ token, until });
+
 describe('delivery queue and leases', () => {
   it('claims a due delivery once; an expired lease is reclaimed and a stale worker cannot finish it', () => {
     const { store, deliveryId, tick, now } = setup();
-    const [claimed] = store.deliveries.claimDue(10, 'lease-a', now() + 1_000);
+    const [claimed] = store.deliveries.claimDue('wh_1', 10, lease('lease-a', now() + 1_000));
     expect(claimed).toMatchObject({
       id: deliveryId,
+      webhook_id: 'wh_1',
+      user_id: 'u',
       attempt_count: 0,
       url: 'http://127.0.0.1:1/',
       event_type: 'trade.failed',
@@ -39,15 +43,19 @@ describe('delivery queue and leases', () => {
     expect(claimed!.body.toString()).toMatch(
       /^\{"event":"trade.failed","timestamp":"[^"]+","data":\{"tradeId":"t","userId":"u","reason":"r"\}\}$/,
     );
-    expect(store.deliveries.claimDue(10, 'lease-b', now() + 1_000)).toEqual([]); // leased: nobody else gets it
+    expect(store.deliveries.claimDue('wh_1', 10, lease('lease-b', now() + 1_000))).toEqual([]); // leased: nobody else gets it
+    expect(store.deliveries.waiting()).toEqual([]);
 
     tick(999);
     expect(store.deliveries.reclaimExpired()).toBe(0);
     tick(1);
     expect(store.deliveries.reclaimExpired()).toBe(1);
-    expect(store.deliveries.claimDue(10, 'lease-c', now() + 1_000).map((d) => d.id)).toEqual([deliveryId]);
-    expect(store.deliveries.finish(deliveryId, 'lease-a', 'succeeded', 1)).toBe(false); // the old lease is gone
-    expect(store.deliveries.finish(deliveryId, 'lease-c', 'succeeded', 1)).toBe(true);
+    expect(store.deliveries.waiting()).toEqual([{ webhook_id: 'wh_1', user_id: 'u', due_at: now() - 1_000 }]);
+    expect(store.deliveries.claimDue('wh_1', 10, lease('lease-c', now() + 1_000)).map((d) => d.id)).toEqual([
+      deliveryId,
+    ]);
+    expect(store.deliveries.finish(deliveryId, 'lease-a', 1, { status: 'succeeded' })).toBeUndefined(); // the old lease is gone
+    expect(store.deliveries.finish(deliveryId, 'lease-c', 1, { status: 'succeeded' })).toBe('succeeded');
     expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')).toMatchObject({
       status: 'succeeded',
       attempt_count: 1,
@@ -58,27 +66,56 @@ describe('delivery queue and leases', () => {
 
   it('holds a retry until its time, and a deferred delivery until room opens', () => {
     const { store, deliveryId, tick, now } = setup();
-    store.deliveries.claimDue(10, 'a', now() + 5_000);
-    expect(store.deliveries.scheduleRetry(deliveryId, 'a', 1, now() + 2_000)).toBe(true);
-    expect(store.deliveries.nextDueAt()).toBe(now() + 2_000);
+    store.deliveries.claimDue('wh_1', 10, lease('a', now() + 5_000));
+    expect(store.deliveries.finish(deliveryId, 'a', 1, { status: 'pending', retryAt: now() + 2_000 })).toBe('pending');
+    expect(store.deliveries.waiting()).toEqual([{ webhook_id: 'wh_1', user_id: 'u', due_at: now() + 2_000 }]);
     tick(1_999);
-    expect(store.deliveries.claimDue(10, 'b', now() + 5_000)).toEqual([]);
+    expect(store.deliveries.claimDue('wh_1', 10, lease('b', now() + 5_000))).toEqual([]);
     tick(1);
-    const [retry] = store.deliveries.claimDue(10, 'b', now() + 5_000);
+    const [retry] = store.deliveries.claimDue('wh_1', 10, lease('b', now() + 5_000));
     expect(retry!.attempt_count).toBe(1);
     store.deliveries.defer(deliveryId, 'b', now() + 500);
-    expect(store.deliveries.claimDue(10, 'c', now() + 5_000)).toEqual([]);
+    expect(store.deliveries.claimDue('wh_1', 10, lease('c', now() + 5_000))).toEqual([]);
     tick(500);
-    expect(store.deliveries.claimDue(10, 'c', now() + 5_000)).toHaveLength(1);
+    expect(store.deliveries.deferDue('wh_1', now() + 300)).toBe(1); // a full rate window: every due one waits
+    expect(store.deliveries.claimDue('wh_1', 10, lease('c', now() + 5_000))).toEqual([]);
+    tick(300);
+    expect(store.deliveries.claimDue('wh_1', 10, lease('c', now() + 5_000))).toHaveLength(1);
     store.close();
   });
 
   it('does not claim deliveries of an inactive webhook, and cancels its pending ones', () => {
     const { store, deliveryId, now } = setup();
     store.webhooks.update('wh_1', { isActive: false });
-    expect(store.deliveries.claimDue(10, 'a', now() + 1_000)).toEqual([]);
+    expect(store.deliveries.waiting()).toEqual([]);
+    expect(store.deliveries.claimDue('wh_1', 10, lease('a', now() + 1_000))).toEqual([]);
     expect(store.deliveries.cancelPending('wh_1')).toBe(1);
     expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')!.status).toBe('cancelled');
+    store.close();
+  });
+
+  it('records a 2xx on a delivery cancelled while its attempt was in flight as succeeded, a failure as cancelled', () => {
+    const { store, deliveryId, now } = setup();
+    const second = store.transaction(() =>
+      insertEvent(store, {
+        userId: 'u',
+        type: 'trade.failed',
+        body: serializeEnvelope('trade.failed', { tradeId: 't2', userId: 'u', reason: 'r' }, now()),
+        webhookIds: ['wh_1'],
+      }),
+    ).deliveryIds[0]!;
+    expect(store.deliveries.claimDue('wh_1', 10, lease('a', now() + 1_000))).toHaveLength(2);
+    store.webhooks.disable('wh_1', 'consecutive_failures');
+    expect(store.deliveries.cancelPending('wh_1')).toBe(2);
+    expect(store.deliveries.finish(deliveryId, 'a', 1, { status: 'succeeded' })).toBe('succeeded');
+    expect(store.deliveries.finish(second, 'a', 1, { status: 'pending', retryAt: now() + 10 })).toBe('cancelled');
+    expect(store.deliveries.getForWebhook(deliveryId, 'wh_1')).toMatchObject({ status: 'succeeded', attempt_count: 1 });
+    expect(store.deliveries.getForWebhook(second, 'wh_1')).toMatchObject({
+      status: 'cancelled',
+      attempt_count: 1,
+      next_attempt_at: null,
+    });
+    expect(store.deliveries.nextLeaseExpiry()).toBeNull(); // both released
     store.close();
   });
 
@@ -99,7 +136,7 @@ describe('delivery queue and leases', () => {
     store.close();
   });
 
-  it("keeps each user's active webhooks for the accept path, and forgets them on every change and on a rollback", async () => {
+  it("keeps each user's active webhooks for the accept path until a webhook changes or a transaction rolls back", async () => {
     const { store } = setup();
     const active = (): Array<{ id: string; events: readonly string[] }> =>
       store.webhooks.activeForUser('u').map((w) => ({ ...w }));

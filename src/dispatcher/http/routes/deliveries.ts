@@ -3,6 +3,7 @@ import { sampleEnvelope, type DeliverableEvent } from '../../../core/events.js';
 import { newId } from '../../../core/ids.js';
 import { insertEvent, serializeEnvelope } from '../../accept.js';
 import type { DispatcherContext } from '../../context.js';
+import { DISABLE_AFTER_FAILURES } from '../../policy.js';
 import { toDelivery, type DeliveryRow, type Store, type WebhookRow } from '../../store/index.js';
 import { HttpError, notFound } from '../errors.js';
 import type { Route } from '../router.js';
@@ -16,7 +17,10 @@ export function withAttempts(store: Store, rows: DeliveryRow[]) {
 
 function requireActive(row: WebhookRow, action: string): void {
   if (row.is_active === 1) return;
-  const why = row.disabled_reason === 'consecutive_failures' ? ' after 10 consecutive failed attempts' : '';
+  const why =
+    row.disabled_reason === 'consecutive_failures'
+      ? ` after ${DISABLE_AFTER_FAILURES} consecutive failed attempts`
+      : '';
   throw new HttpError(
     409,
     'webhook_disabled',
@@ -65,7 +69,7 @@ export function deliveryRoutes(app: DispatcherContext): Route[] {
           store.deliveries.insert({ id, webhookId: webhook.id, eventId: row.event_id });
           return id;
         });
-        app.wake();
+        app.queue.wake();
         const answer: RedeliverAnswer = { deliveryId };
         return { status: 202, json: answer };
       },
@@ -82,7 +86,7 @@ export function deliveryRoutes(app: DispatcherContext): Route[] {
           const body = serializeEnvelope(type, sampleEnvelope(type).data, app.now());
           return insertEvent(store, { userId: req.user, type, body, webhookIds: [webhook.id] });
         });
-        app.wake();
+        app.queue.wake();
         const answer: TestAnswer = { deliveryId: accepted.deliveryIds[0] as string, eventId: accepted.eventId };
         return { status: 202, json: answer };
       },

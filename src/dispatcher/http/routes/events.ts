@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EmitEventAnswer } from '../../../core/api-types.js';
 import { subscribes, validateEventData, type DeliverableEvent } from '../../../core/events.js';
-import { insertEvent, serializeEnvelope, stillActive } from '../../accept.js';
-import type { ActiveWebhook, ClaimedDelivery } from '../../store/index.js';
-import type { Reservation } from '../../worker.js';
+import { acceptEvent, serializeEnvelope } from '../../accept.js';
 import type { DispatcherContext } from '../../context.js';
 import { HttpError, validationFailed } from '../errors.js';
 import type { Route } from '../router.js';
@@ -39,12 +37,9 @@ export function eventRoutes(app: DispatcherContext): Route[] {
         }
 
         // The 202 goes out only once the event and its deliveries are committed (SPEC §4).
-        let reservation: Reservation | undefined;
-        let handed: ClaimedDelivery[] = [];
-        let queued = false;
-        let answer: { status: number; json: EmitEventAnswer; replayed: boolean };
-        try {
-          answer = await store.commitSoon(() => {
+        const handoff = app.queue.handoff();
+        const answer = await store
+          .commitSoon(() => {
             if (key !== undefined) {
               const earlier = store.idempotency.find(req.user, key);
               if (earlier) {
@@ -62,57 +57,24 @@ export function eventRoutes(app: DispatcherContext): Route[] {
                 };
               }
             }
-            const targets = store.webhooks
+            const webhooks = store.webhooks
               .activeForUser(req.user)
               .filter((webhook) => subscribes(webhook.events, type));
-            reservation = app.handoff.reserve(targets.length);
-            const accepted = insertEvent(store, {
-              userId: req.user,
-              type,
-              body,
-              webhookIds: targets.map((webhook) => webhook.id),
-              lease: reservation,
-            });
-            if (reservation)
-              handed = targets.map((webhook, i) =>
-                claimedDelivery(webhook, accepted.deliveryIds[i] as string, accepted.eventId, type, body),
-              );
-            else queued = targets.length > 0;
+            const accepted = acceptEvent(store, handoff, { userId: req.user, type, body, webhooks });
             const json: EmitEventAnswer = { id: accepted.eventId, deliveries: accepted.deliveryIds.length };
             if (key !== undefined)
               store.idempotency.save({ userId: req.user, key, hash, status: 202, response: JSON.stringify(json) });
             return { status: 202, json, replayed: false };
+          })
+          .catch((error: unknown) => {
+            handoff.failed();
+            throw error;
           });
-        } catch (error) {
-          if (reservation) app.handoff.cancel(reservation);
-          throw error;
-        }
-        if (reservation) app.handoff.take(reservation, stillActive(store, req.user, handed));
-        else if (queued) app.wake();
+        handoff.committed();
         return { status: answer.status, json: answer.json, headers: answer.replayed ? REPLAYED : {} };
       },
     },
   ];
-}
-
-/** What the worker needs to send a delivery it takes from the accept path, as a claim would have read it. */
-function claimedDelivery(
-  webhook: ActiveWebhook,
-  id: string,
-  eventId: string,
-  type: DeliverableEvent,
-  body: Buffer,
-): ClaimedDelivery {
-  return {
-    id,
-    webhook_id: webhook.id,
-    event_id: eventId,
-    event_type: type,
-    attempt_count: 0,
-    url: webhook.url,
-    secret: webhook.secret,
-    body,
-  };
 }
 
 /** Problems listed in one answer (validation itself stops at MAX_FIELD_PROBLEMS). */
