@@ -1,4 +1,4 @@
-import { createPoster, errorCode, type PostAnswer } from '../http/post.js';
+import { createPoster, describeTransportError, type PostAnswer } from '../http/post.js';
 import { RESPONSE_BODY_LIMIT } from './policy.js';
 
 export interface SendResult {
@@ -73,22 +73,6 @@ function failureText(answer: PostAnswer, timeoutMs: number): string | null {
     case 'invalid_url':
       return `invalid URL (${answer.error instanceof Error ? answer.error.message : String(answer.error)})`;
     default:
-      return describeError(answer.error);
-  }
-}
-
-function describeError(error: unknown): string {
-  switch (errorCode(error)) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-    case 'EPIPE':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    default:
-      return error instanceof Error ? error.message : String(error);
+      return describeTransportError(answer.error);
   }
 }
