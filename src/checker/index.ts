@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { EVENT_TYPES, isDeliverableEvent, type DeliverableEvent } from '../core/events.js';
 import { MAX_BODY_BYTES } from '../core/limits.js';
 import { UsageError } from '../core/errors.js';
@@ -19,7 +20,7 @@ export interface CheckReceiverOptions {
   secret: string;
   /** Event types it subscribes to: one valid delivery of each (default: all seven). The first one also carries the other checks. */
   events?: readonly DeliverableEvent[];
-  /** Longest wait for one answer, in ms; default and maximum the platform's delivery timeout (10 s). */
+  /** Longest wait for one answer, in ms; default and maximum the platform's delivery timeout (10s). */
   timeoutMs?: number;
   /** A 2xx slower than this is a warning; default 1 s. */
   slowMs?: number;
@@ -76,7 +77,9 @@ export async function checkReceiver(options: CheckReceiverOptions): Promise<Chec
   }
   const timeoutMs = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
   if (!(timeoutMs > 0 && timeoutMs <= ATTEMPT_TIMEOUT_MS)) {
-    throw new UsageError(`The timeout must be above 0 and at most the platform's ${ATTEMPT_TIMEOUT_MS} ms.`);
+    throw new UsageError(
+      `The timeout must be above 0 and at most the platform's ${formatDuration(ATTEMPT_TIMEOUT_MS)}.`,
+    );
   }
   const slowMs = options.slowMs ?? Math.min(SLOW_ANSWER_MS, timeoutMs);
 

@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { createPoster, describeTransportError, errorCode, type PostAnswer } from '../http/post.js';
 
 /** What one request of the battery got back. */
@@ -78,7 +79,7 @@ export function createClient({
           failure === null
             ? null
             : failure === 'timeout'
-              ? `no complete answer within ${formatMs(timeoutMs)}`
+              ? `no complete answer within ${formatDuration(timeoutMs)}`
               : describeTransportError(answer.error),
         failure,
       };
@@ -96,14 +97,6 @@ function classify({ failure, error, status }: PostAnswer): 'unreachable' | 'rese
   // Anything that fails before a status line came back means nothing answered: refused, no
   // such host, a TLS certificate the platform would refuse too.
   return status === null && code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET' ? 'unreachable' : 'reset';
-}
-
-/** `850 ms`, `1.2 s`, `10 s`, `10 min`. */
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms >= 120_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
-  const seconds = ms / 1000;
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }
 
 /** `1 MiB`, `4 KiB`, `120 bytes`. */

@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { createPoster, describeTransportError, type PostAnswer } from '../http/post.js';
 import { RESPONSE_BODY_LIMIT } from './policy.js';
 
@@ -69,7 +70,7 @@ function failureText(answer: PostAnswer, timeoutMs: number): string | null {
       return `redirect to ${typeof location === 'string' ? location : 'another URL'} not followed (HTTP ${status})`;
     }
     case 'timeout':
-      return `timed out after ${timeoutMs} ms`;
+      return `timed out after ${formatDuration(timeoutMs)}`;
     case 'invalid_url':
       return `invalid URL (${answer.error instanceof Error ? answer.error.message : String(answer.error)})`;
     default:

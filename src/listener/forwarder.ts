@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { MAX_BODY_BYTES } from '../core/limits.js';
 import { createPoster, errorCode } from '../http/post.js';
 import type { ForwardResult } from './types.js';
@@ -35,7 +36,7 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
           url,
           ms,
           'timeout',
-          `The app at ${url} did not answer within ${options.timeoutMs} ms. Answer quickly and do the work afterwards.`,
+          `The app at ${url} did not answer within ${formatDuration(options.timeoutMs)}. Answer quickly and do the work afterwards.`,
         );
       case 'too_large':
         return failure(

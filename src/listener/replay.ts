@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { newId } from '../core/ids.js';
 import { isSuccessStatus } from '../core/outcome.js';
 import { HEADER, sign, signStandard } from '../core/signature.js';
@@ -67,7 +68,7 @@ export async function replayDeliveries(options: ReplayOptions): Promise<ReplayRe
               ok: false,
               error:
                 answer.failure === 'timeout'
-                  ? `no answer within ${timeoutMs} ms`
+                  ? `no answer within ${formatDuration(timeoutMs)}`
                   : (errorCode(answer.error) ??
                     (answer.error instanceof Error ? answer.error.message : answer.failure)),
             };

@@ -96,7 +96,7 @@ describe('checkReceiver against real receivers', () => {
     closers.push(() => slow.close());
     const slowReport = await checkReceiver({ url: slow.url, secret: SECRET, events: ['trade.completed'], slowMs: 100 });
     expect(statuses(slowReport)['delivery:trade.completed']).toBe('warn');
-    expect(slowReport.results[0]?.explain).toMatch(/took \d+ ms/);
+    expect(slowReport.results[0]?.explain).toMatch(/took \d+ms/);
     expect(slowReport.results[0]?.fix).toMatch(/Return 200 quickly/);
 
     // alert.triggered is held far past a 1 s timeout; everything else answers at once.
@@ -111,8 +111,8 @@ describe('checkReceiver against real receivers', () => {
       timeoutMs: 1_000,
     });
     const held = report.results.find((r) => r.id === 'delivery:alert.triggered');
-    expect(held).toMatchObject({ status: 'fail', outcome: 'no complete answer within 1 s' });
-    expect(held?.explain).toMatch(/the check's timeout; the platform waits 10 s/);
+    expect(held).toMatchObject({ status: 'fail', outcome: 'no complete answer within 1s' });
+    expect(held?.explain).toMatch(/the check's timeout; the platform waits 10s/);
     expect(report.ok).toBe(false);
   });
 
@@ -141,7 +141,7 @@ describe('checkReceiver against real receivers', () => {
     closers.push(() => receiver.close());
     const report = await checkReceiver({ url: receiver.url, secret: SECRET, events: ['trade.failed'] });
     const duplicate = report.results.find((r) => r.id === 'duplicate');
-    expect(duplicate).toMatchObject({ status: 'fail', outcome: expect.stringMatching(/^200 in \d+ ms, then 409 in/) });
+    expect(duplicate).toMatchObject({ status: 'fail', outcome: expect.stringMatching(/^200 in \d+ms, then 409 in/) });
     expect(duplicate?.explain).toMatch(/answered 409 \("duplicate"\) to the same one sent again/);
   });
 

@@ -44,7 +44,7 @@ describe('sender', () => {
       res.writeEarlyHints({ link: '</style.css>; rel=preload' }); // and never an answer
     });
     const result = await sender(200).send({ url, headers, body });
-    expect(result).toMatchObject({ statusCode: null, error: 'timed out after 200 ms', responseBody: null });
+    expect(result).toMatchObject({ statusCode: null, error: 'timed out after 200ms', responseBody: null });
   });
 
   it('records a URL it cannot parse as a failed attempt instead of rejecting', async () => {

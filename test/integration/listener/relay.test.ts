@@ -78,7 +78,7 @@ describe('forwarding', () => {
 
     const timeout = await deliver(listener.url, { secret: SECRET, event: 'alert.triggered' });
     expect(timeout.status).toBe(504);
-    expect(JSON.parse(timeout.body).error.message).toMatch(/did not answer within 200 ms/);
+    expect(JSON.parse(timeout.body).error.message).toMatch(/did not answer within 200ms/);
     expect(listener.events.map((e) => e.forwards[0]?.error?.kind)).toEqual(['unreachable', 'timeout']);
   });
 
