@@ -217,6 +217,11 @@ describe('listen (the built CLI)', () => {
   it.each([
     [['listen', '--forward', 'ftp://x/'], /not an http\(s\) URL/],
     [['listen', '--expect', 'trade.exploded'], /unknown event type/],
+    [
+      ['listen', '--expect', 'trade.complted:2'],
+      /unknown event type "trade.complted"\. Did you mean "trade\.completed"\?/,
+    ],
+    [['listen', '--expect', 'tset'], /Did you mean "test"\?/],
     [['listen', '--print-secret'], /--print-secret only works with --register/],
     [['listen', '--register', '--events', 'trade.completed,nope'], /unknown event type "nope"/],
     [['listen', '--timeout', 'soon'], /expected a duration/],
