@@ -78,7 +78,7 @@ describe('soak: 10,000 events, 10 webhooks, ~30 % injected faults (SPEC §4)', (
     const dispatcher = await startDispatcher({
       timeScale: TIME_SCALE,
       rateLimit: RATE_LIMIT,
-      apiKeys: keys,
+      userKeys: keys,
       extraArgs: ['--concurrency', String(CONCURRENCY)],
     });
     const keyOf = (user: number): string => (keys[user] as string).split(':')[0] as string;
