@@ -1,4 +1,5 @@
 import { formatDuration } from '../core/duration.js';
+import { clip } from '../core/printable.js';
 import type { Answer } from './send.js';
 
 /** pass: as the platform needs; warn: works, but a risk or a bad habit; fail: deliveries fail, or forged ones get in. */
@@ -50,7 +51,7 @@ export function saying(a: Answer): string {
     .replace(/\s+/g, ' ')
     .trim();
   if (text === '') return '';
-  return ` (${JSON.stringify(text.length > 100 ? `${text.slice(0, 99)}…` : text)})`;
+  return ` (${JSON.stringify(clip(text, 100))})`;
 }
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', '#39': "'", nbsp: ' ' };

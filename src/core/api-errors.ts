@@ -1,5 +1,6 @@
 import { ApiError, ExitCode, V2kError, readApiErrorBody } from './errors.js';
 import { MAX_WEBHOOKS_PER_USER } from './limits.js';
+import { clip } from './printable.js';
 
 /**
  * How the API client turns what went wrong into errors for people (SPEC §3, §5): a non-2xx
@@ -145,5 +146,5 @@ export function interruptedError(method: string, url: string, cause?: unknown): 
 /** A body as one short line, for messages. */
 export function preview(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat || 'empty';
+  return clip(flat, 120) || 'empty';
 }

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../core/duration.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { EVENT_TYPES, type EventSubscription } from '../../core/events.js';
+import { clip } from '../../core/printable.js';
 import {
   createExpectations,
   ExpectationError,
@@ -13,7 +14,7 @@ import type { ListenerEvent, ListenerLogger } from '../../listener/types.js';
 import type { ConfigStore } from '../config.js';
 import { stopExitCode, type Context } from '../context.js';
 import { checkEnvFile, setEnvVariable } from '../env-file.js';
-import { fitWidth, wrapText } from '../format.js';
+import { wrapText } from '../format.js';
 import { readSecrets } from '../input.js';
 import type { Registration } from '../listen-webhook.js';
 import { parseEvents } from '../webhook-view.js';
@@ -353,7 +354,7 @@ function print(event: ListenerEvent, options: ListenOptions, ctx: Context, width
   }
   if (options.verbose) {
     const pretty = event.payload === null ? '(body is not JSON)' : JSON.stringify(event.payload, null, 2);
-    lines.push(...pretty.split('\n').map((l) => (width === undefined ? `    ${l}` : fitWidth(`    ${l}`, width))));
+    lines.push(...pretty.split('\n').map((l) => (width === undefined ? `    ${l}` : clip(`    ${l}`, width))));
   }
   for (const line of lines) output.line(line);
 }
