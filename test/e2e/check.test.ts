@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuideApp } from '../fixtures/guide-express-receiver.js';
 import { cli } from '../helpers/cli.js';
-import { createRawBodyApp, serve, type Served } from '../helpers/express-receivers.js';
+import { createRawBodyApp } from '../helpers/express-receivers.js';
+import { serve, type Served } from '../helpers/serve.js';
 import { runInPty } from '../helpers/pty.js';
 
 // issue 18: `v2k-webhooks check <url>` as people and scripts run it, against real Express receivers.

@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkReceiver, HEADER, type CheckReport, type CheckStatus } from '../../../src/index.js';
 import { EVENT_TYPES } from '../../../src/core/events.js';
 import { MAX_BODY_BYTES } from '../../../src/core/limits.js';
 import { createGuideApp } from '../../fixtures/guide-express-receiver.js';
-import { createRawBodyApp, serve } from '../../helpers/express-receivers.js';
+import { createRawBodyApp } from '../../helpers/express-receivers.js';
+import { freePort, serve } from '../../helpers/serve.js';
 import { startReceiver } from '../../helpers/receiver.js';
 
 // issue 18: `check` against real receivers on port 0, each written the way people write them.
@@ -160,10 +159,7 @@ describe('checkReceiver against real receivers', () => {
   });
 
   it('stops at once, with one failed line, when nothing listens at the URL', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await freePort();
     const report = await checkReceiver({ url: `http://127.0.0.1:${port}/hook`, secret: SECRET });
     expect(report).toMatchObject({ ok: false, requests: 1, counts: { pass: 0, warn: 0, fail: 1 } });
     expect(report.results[0]).toMatchObject({ id: 'reachable', outcome: 'connection refused' });

@@ -1,7 +1,7 @@
-import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPoster, type PosterOptions } from '../../../src/http/post.js';
+import { serve } from '../../helpers/serve.js';
 
 // The shared poster (src/http/post.ts) on its own, against real servers on port 0: what `check`
 // needs of it besides what the dispatcher and `listen` do (how much of an answer came, and what
@@ -11,12 +11,10 @@ afterEach(async () => {
   while (closing.length > 0) await closing.pop()?.();
 });
 
-async function serve(handler: RequestListener): Promise<string> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closing.push(() => new Promise((resolve) => server.close(resolve)));
-  closing.push(async () => server.closeAllConnections());
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+async function hook(handler: RequestListener): Promise<string> {
+  const served = await serve(handler);
+  closing.push(() => served.close());
+  return `${served.origin}/hook`;
 }
 
 function poster(options: Partial<PosterOptions> = {}) {
@@ -29,7 +27,7 @@ const body = Buffer.from('{}');
 
 describe('createPoster', () => {
   it('counts the bytes of an answer it cut off at keepBytes, and keeps only those', async () => {
-    const url = await serve((_req, res) => {
+    const url = await hook((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('x'.repeat(64 * 1024));
     });
@@ -41,12 +39,12 @@ describe('createPoster', () => {
   });
 
   it('counts a whole small answer exactly', async () => {
-    const url = await serve((_req, res) => res.writeHead(201).end('created'));
+    const url = await hook((_req, res) => res.writeHead(201).end('created'));
     await expect(poster().post(url, {}, body)).resolves.toMatchObject({ status: 201, bytes: 7, failure: undefined });
   });
 
   it('keeps the status, headers and first bytes of an answer that broke off', async () => {
-    const url = await serve((_req, res) => {
+    const url = await hook((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'x-seen': 'yes' });
       res.write('partial answer');
       setTimeout(() => res.socket?.destroy(), 50);
@@ -57,7 +55,7 @@ describe('createPoster', () => {
   });
 
   it('keeps what came of an answer that did not end within the deadline', async () => {
-    const url = await serve((_req, res) => {
+    const url = await hook((_req, res) => {
       res.writeHead(200);
       res.write('slow');
     });
@@ -67,7 +65,7 @@ describe('createPoster', () => {
   });
 
   it("keeps none of an answer over keepBytes with overflow 'fail'", async () => {
-    const url = await serve((_req, res) => res.writeHead(200).end('x'.repeat(4096)));
+    const url = await hook((_req, res) => res.writeHead(200).end('x'.repeat(4096)));
     const answer = await poster({ overflow: 'fail' }).post(url, {}, body);
     expect(answer).toMatchObject({ status: 200, failure: 'too_large' });
     expect(answer.body.length).toBe(0);

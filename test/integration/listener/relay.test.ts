@@ -6,20 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateTestHeaders, sign } from '../../../src/core/signature.js';
-import {
-  createListener,
-  type Listener,
-  type ListenerEvent,
-  type ListenerOptions,
-} from '../../../src/listener/index.js';
-import { app, bodyOf, cleanup, deliver, deliverRaw, SECRET } from './deliver.js';
-
-async function listen(options: ListenerOptions = {}): Promise<Listener & { events: ListenerEvent[] }> {
-  const events: ListenerEvent[] = [];
-  const listener = await createListener({ port: 0, secrets: [SECRET], ...options, onEvent: (e) => events.push(e) });
-  cleanup.push(() => listener.close());
-  return Object.assign(listener, { events });
-}
+import { createListener } from '../../../src/listener/index.js';
+import { app, bodyOf, cleanup, deliver, deliverRaw, listen, SECRET } from './deliver.js';
 
 describe('forwarding', () => {
   it('forwards the exact bytes and the headers, minus hop-by-hop ones and host; the app verifies them itself', async () => {
