@@ -182,8 +182,18 @@ describe('checkReceiver against real receivers', () => {
     expect(seen).toEqual(['delivery:trade.completed', 'delivery:trade.failed']);
   });
 
+  it('refuses a URL longer than a webhook URL may be (2048 characters)', async () => {
+    const url = `https://example.com/${'a'.repeat(2048)}`;
+    await expect(checkReceiver({ url, secret: SECRET })).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringMatching(/at most 2048/),
+    });
+  });
+
   it.each([
-    [{ url: 'ftp://example.com/', secret: SECRET }, /not an http\(s\) URL/],
+    // The receiver's URL is one a webhook could be registered with: the API's rule (SPEC §3).
+    [{ url: 'ftp://example.com/', secret: SECRET }, /receiver URL must use http or https, not ftp/],
+    [{ url: 'example.com/hook', secret: SECRET }, /not an absolute URL/],
     [{ url: 'http://u:p@example.com/', secret: SECRET }, /credentials/],
     [{ url: 'http://127.0.0.1:1/', secret: ' ' }, /needs the secret/],
     [{ url: 'http://127.0.0.1:1/', secret: SECRET, events: [] }, /at least one event type/],
