@@ -1,7 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError, V2kError } from '../core/errors.js';
-import { BODY_MEMORY_BUDGET_BYTES, BUSY_RETRY_AFTER_SECONDS, MAX_BODY_BYTES, MAX_TIMER_MS } from '../core/limits.js';
+import {
+  BODY_MEMORY_BUDGET_BYTES,
+  BUSY_RETRY_AFTER_SECONDS,
+  isPort,
+  MAX_BODY_BYTES,
+  MAX_PORT,
+  MAX_TIMER_MS,
+} from '../core/limits.js';
 import { BodyError, createBodyReader } from '../http/body.js';
 import { createTimedServer } from '../http/server.js';
 import { HEADER } from '../core/signature.js';
@@ -39,9 +46,9 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     now,
   });
   const port = options.port ?? DEFAULT_PORT;
-  if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+  if (!isPort(port))
     throw new UsageError(
-      `The port must be a whole number from 0 to 65535 (got ${port}).`,
+      `The port must be a whole number from 0 to ${MAX_PORT} (got ${port}).`,
       'Pass --port 0 for any free port.',
     );
   const forwardTimeoutMs = checkTimeout(options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS, 'forward');

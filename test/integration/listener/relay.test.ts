@@ -306,6 +306,13 @@ describe('recording', () => {
     expect(lines[1].verdict).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
+  it.each([70_000, -1, 1.5, Number.NaN])('refuses port %d, at start', async (port) => {
+    await expect(createListener({ port })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/port must be a whole number from 0 to 65535/),
+    });
+  });
+
   it('refuses a record file it cannot open, at start', async () => {
     await expect(createListener({ port: 0, record: '/nonexistent-dir/x.jsonl' })).rejects.toThrow(
       /Cannot open the record file/,
