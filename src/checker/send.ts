@@ -98,10 +98,3 @@ function classify({ failure, error, status }: PostAnswer): 'unreachable' | 'rese
   // such host, a TLS certificate the platform would refuse too.
   return status === null && code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET' ? 'unreachable' : 'reset';
 }
-
-/** `1 MiB`, `4 KiB`, `120 bytes`. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} byte${bytes === 1 ? '' : 's'}`;
-}

@@ -1,5 +1,6 @@
+import { formatBytes } from './bytes.js';
 import { ApiError, ExitCode, V2kError, readApiErrorBody } from './errors.js';
-import { MAX_WEBHOOKS_PER_USER } from './limits.js';
+import { MAX_BODY_BYTES, MAX_WEBHOOKS_PER_USER } from './limits.js';
 import { clip } from './printable.js';
 
 /**
@@ -72,7 +73,7 @@ export function apiError(
       status >= 500
         ? 'The server failed; try again in a moment.'
         : status === 413
-          ? 'Send a smaller body (at most 1 MiB).'
+          ? `Send a smaller body (at most ${formatBytes(MAX_BODY_BYTES)}).`
           : undefined,
   });
 }

@@ -1,3 +1,4 @@
+import { formatBytes } from '../core/bytes.js';
 import { formatDuration } from '../core/duration.js';
 import { MAX_BODY_BYTES } from '../core/limits.js';
 import { createPoster, errorCode } from '../http/post.js';
@@ -43,7 +44,7 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
           url,
           ms,
           'too_large',
-          `The app at ${url} answered with a body over 1 MiB; the listener hands back at most 1 MiB.`,
+          `The app at ${url} answered with a body over ${formatBytes(MAX_ANSWER_BYTES)}; the listener hands back at most ${formatBytes(MAX_ANSWER_BYTES)}.`,
         );
       default:
         return failure(

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatBytes } from '../core/bytes.js';
 import { UsageError, V2kError } from '../core/errors.js';
 import {
   BODY_MEMORY_BUDGET_BYTES,
@@ -165,9 +166,11 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         },
       });
     }
-    logger.warn(`Rejected a delivery to ${req.url}: its body is over 1 MiB (413).`);
+    logger.warn(`Rejected a delivery to ${req.url}: its body is over ${formatBytes(MAX_BODY_BYTES)} (413).`);
     res.setHeader('connection', 'close');
-    return sendJson(res, 413, { error: { code: 'payload_too_large', message: 'The body is over 1 MiB.' } });
+    return sendJson(res, 413, {
+      error: { code: 'payload_too_large', message: `The body is over ${formatBytes(MAX_BODY_BYTES)}.` },
+    });
   }
 
   const boundPort = await listen(server, port, options.host ?? '127.0.0.1').catch(async (error: unknown) => {
