@@ -1,3 +1,4 @@
+import { DEFAULT_EXPECT_TIMEOUT_MS } from '../../core/defaults.js';
 import { formatDuration } from '../../core/duration.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { EVENT_TYPES, type EventSubscription } from '../../core/events.js';
@@ -37,8 +38,6 @@ export interface ListenOptions {
   verbose?: boolean;
 }
 
-/** With --expect and no --timeout, CI jobs still end (issue 5's example: `--timeout 30s`). */
-const DEFAULT_EXPECT_TIMEOUT_MS = 30_000;
 /** The variable --write-env sets, the one the README's receivers read. */
 const SECRET_VARIABLE = 'V2K_WEBHOOK_SECRET';
 
