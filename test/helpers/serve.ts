@@ -1,5 +1,6 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { onTestFinished } from 'vitest';
 
 /** A handler (node:http's, or an Express app) listening on 127.0.0.1, port 0. */
 export interface Served {
@@ -24,6 +25,13 @@ export async function serve(handler: RequestListener): Promise<Served> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Inside a test: serves `handler` until the test ends; returns `http://127.0.0.1:PORT/hook`. */
+export async function serveHook(handler: RequestListener): Promise<string> {
+  const served = await serve(handler);
+  onTestFinished(() => served.close());
+  return `${served.origin}/hook`;
 }
 
 /** A port nothing listens on right now: to find nothing there, or to start something on it twice. */

@@ -1,24 +1,12 @@
-import type { RequestListener } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createSender, type Sender } from '../../../src/dispatcher/sender.js';
-import { serve } from '../../helpers/serve.js';
+import { serveHook } from '../../helpers/serve.js';
 
 /** The sender on its own against a real server on port 0: the answers a receiver can give. */
-const closing: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (closing.length > 0) await closing.pop()?.();
-});
-
-async function hook(handler: RequestListener): Promise<string> {
-  const served = await serve(handler);
-  closing.push(() => served.close());
-  return `${served.origin}/hook`;
-}
-
 function sender(timeoutMs: number): Sender {
   const stop = new AbortController();
   const created = createSender({ timeoutMs, connections: 2, signal: stop.signal });
-  closing.push(async () => {
+  onTestFinished(async () => {
     stop.abort();
     await created.close();
   });
@@ -30,7 +18,7 @@ const headers = { 'content-type': 'application/json' };
 
 describe('sender', () => {
   it('records the final answer after a 103 Early Hints', async () => {
-    const url = await hook((_req, res) => {
+    const url = await serveHook((_req, res) => {
       res.writeEarlyHints({ link: '</style.css>; rel=preload' });
       res.writeHead(204).end();
     });
@@ -38,7 +26,7 @@ describe('sender', () => {
   });
 
   it('records no status for a receiver that sent only 103 and then nothing until the timeout', async () => {
-    const url = await hook((_req, res) => {
+    const url = await serveHook((_req, res) => {
       res.writeEarlyHints({ link: '</style.css>; rel=preload' }); // and never an answer
     });
     const result = await sender(200).send({ url, headers, body });

@@ -1,25 +1,13 @@
-import type { RequestListener } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createPoster, type PosterOptions } from '../../../src/http/post.js';
-import { serve } from '../../helpers/serve.js';
+import { serveHook } from '../../helpers/serve.js';
 
 // The shared poster (src/http/post.ts) on its own, against real servers on port 0: what `check`
 // needs of it besides what the dispatcher and `listen` do (how much of an answer came, and what
 // came before a failure).
-const closing: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (closing.length > 0) await closing.pop()?.();
-});
-
-async function hook(handler: RequestListener): Promise<string> {
-  const served = await serve(handler);
-  closing.push(() => served.close());
-  return `${served.origin}/hook`;
-}
-
 function poster(options: Partial<PosterOptions> = {}) {
   const created = createPoster({ timeoutMs: 2_000, keepBytes: 1024, overflow: 'truncate', ...options });
-  closing.push(() => created.close());
+  onTestFinished(() => created.close());
   return created;
 }
 
@@ -27,7 +15,7 @@ const body = Buffer.from('{}');
 
 describe('createPoster', () => {
   it('counts the bytes of an answer it cut off at keepBytes, and keeps only those', async () => {
-    const url = await hook((_req, res) => {
+    const url = await serveHook((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('x'.repeat(64 * 1024));
     });
@@ -39,12 +27,12 @@ describe('createPoster', () => {
   });
 
   it('counts a whole small answer exactly', async () => {
-    const url = await hook((_req, res) => res.writeHead(201).end('created'));
+    const url = await serveHook((_req, res) => res.writeHead(201).end('created'));
     await expect(poster().post(url, {}, body)).resolves.toMatchObject({ status: 201, bytes: 7, failure: undefined });
   });
 
   it('keeps the status, headers and first bytes of an answer that broke off', async () => {
-    const url = await hook((_req, res) => {
+    const url = await serveHook((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'x-seen': 'yes' });
       res.write('partial answer');
       setTimeout(() => res.socket?.destroy(), 50);
@@ -55,7 +43,7 @@ describe('createPoster', () => {
   });
 
   it('keeps what came of an answer that did not end within the deadline', async () => {
-    const url = await hook((_req, res) => {
+    const url = await serveHook((_req, res) => {
       res.writeHead(200);
       res.write('slow');
     });
@@ -65,7 +53,7 @@ describe('createPoster', () => {
   });
 
   it("keeps none of an answer over keepBytes with overflow 'fail'", async () => {
-    const url = await hook((_req, res) => res.writeHead(200).end('x'.repeat(4096)));
+    const url = await serveHook((_req, res) => res.writeHead(200).end('x'.repeat(4096)));
     const answer = await poster({ overflow: 'fail' }).post(url, {}, body);
     expect(answer).toMatchObject({ status: 200, failure: 'too_large' });
     expect(answer.body.length).toBe(0);
