@@ -1,6 +1,8 @@
+import { formatDuration } from '../core/duration.js';
 import { EVENT_TYPES, isDeliverableEvent, type DeliverableEvent } from '../core/events.js';
 import { MAX_BODY_BYTES } from '../core/limits.js';
 import { UsageError } from '../core/errors.js';
+import { checkWebhookUrl } from '../core/webhook-url.js';
 import { ATTEMPT_TIMEOUT_MS } from '../dispatcher/policy.js';
 import { judge, SLOW_ANSWER_MS } from './judge.js';
 import { ANSWER_SIZE, judgeRedirects, judgeSizes, judgeUnreachable, REDIRECTS } from './overall.js';
@@ -19,7 +21,7 @@ export interface CheckReceiverOptions {
   secret: string;
   /** Event types it subscribes to: one valid delivery of each (default: all seven). The first one also carries the other checks. */
   events?: readonly DeliverableEvent[];
-  /** Longest wait for one answer, in ms; default and maximum the platform's delivery timeout (10 s). */
+  /** Longest wait for one answer, in ms; default and maximum the platform's delivery timeout (10s). */
   timeoutMs?: number;
   /** A 2xx slower than this is a warning; default 1 s. */
   slowMs?: number;
@@ -76,7 +78,9 @@ export async function checkReceiver(options: CheckReceiverOptions): Promise<Chec
   }
   const timeoutMs = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
   if (!(timeoutMs > 0 && timeoutMs <= ATTEMPT_TIMEOUT_MS)) {
-    throw new UsageError(`The timeout must be above 0 and at most the platform's ${ATTEMPT_TIMEOUT_MS} ms.`);
+    throw new UsageError(
+      `The timeout must be above 0 and at most the platform's ${formatDuration(ATTEMPT_TIMEOUT_MS)}.`,
+    );
   }
   const slowMs = options.slowMs ?? Math.min(SLOW_ANSWER_MS, timeoutMs);
 
@@ -137,27 +141,14 @@ function summarize(url: string, results: CheckResult[], requests: number): Check
   return { url, ok: counts.fail === 0, counts, requests, results };
 }
 
+/** The receiver's URL is one a webhook could be registered with: the API's rule (SPEC §3). */
 function parseUrl(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  const problem = checkWebhookUrl(value);
+  if (problem !== undefined) {
     throw new UsageError(
-      `${JSON.stringify(value)} is not a URL.`,
+      `The receiver URL ${problem}.`,
       "Pass the receiver's URL, such as http://localhost:3000/webhooks/v2k.",
     );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(
-      `${JSON.stringify(value)} is not an http(s) URL.`,
-      'Webhooks are delivered over http or https.',
-    );
-  }
-  if (url.username || url.password) {
-    throw new UsageError(
-      'The URL holds credentials; a webhook URL may not (SPEC §3).',
-      'Pass the URL without user:password@.',
-    );
-  }
-  return url;
+  return new URL(value);
 }

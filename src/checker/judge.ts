@@ -1,9 +1,10 @@
+import { formatDuration } from '../core/duration.js';
 import { isSuccessStatus } from '../core/outcome.js';
 import { DEFAULT_TOLERANCE_SECONDS } from '../core/signature.js';
 import { ATTEMPT_TIMEOUT_MS, DISABLE_AFTER_FAILURES, MAX_ATTEMPTS, RETRY_DELAYS_MS } from '../dispatcher/policy.js';
 import { STALE_AGE_SECONDS, type Probe } from './probes.js';
 import { GUIDE, outcomeOf, saying, type CheckResult } from './result.js';
-import { formatMs, type Answer } from './send.js';
+import type { Answer } from './send.js';
 
 /** Above this, a 2xx is a warning: the guide's "return 200 quickly" (SPEC is silent on a number; issue 18 says 1 s). */
 export const SLOW_ANSWER_MS = 1_000;
@@ -15,7 +16,7 @@ export interface JudgeContext {
   timeoutMs: number;
 }
 
-const RETRY_RULES = `retries it ${RETRY_DELAYS_MS.map(formatMs).join(', ')} later (${MAX_ATTEMPTS} attempts in all), and ${DISABLE_AFTER_FAILURES} failures in a row disable the webhook`;
+const RETRY_RULES = `retries it ${RETRY_DELAYS_MS.map(formatDuration).join(', ')} later (${MAX_ATTEMPTS} attempts in all), and ${DISABLE_AFTER_FAILURES} failures in a row disable the webhook`;
 const RETRIES = `the platform counts a failure and ${RETRY_RULES}`;
 
 export function judge(probe: Probe, answers: readonly Answer[], ctx: JudgeContext): CheckResult {
@@ -52,7 +53,7 @@ function delivery(probe: Probe, a: Answer, ctx: JudgeContext): Verdict {
     return {
       status: 'warn',
       outcome,
-      explain: `It answered ${a.status}, but took ${formatMs(a.ms)}. The platform gives up after ${formatMs(ATTEMPT_TIMEOUT_MS)} and retries; a receiver that does its work before answering gets there under load.`,
+      explain: `It answered ${a.status}, but took ${formatDuration(a.ms)}. The platform gives up after ${formatDuration(ATTEMPT_TIMEOUT_MS)} and retries; a receiver that does its work before answering gets there under load.`,
       fix: QUICK_FIX,
       link: GUIDE.check,
     };
@@ -69,10 +70,10 @@ function failedDelivery(probe: Probe, a: Answer, ctx: JudgeContext): Omit<Verdic
   if (a.failure === 'timeout') {
     const ours =
       ctx.timeoutMs < ATTEMPT_TIMEOUT_MS
-        ? ` (the check's timeout; the platform waits ${formatMs(ATTEMPT_TIMEOUT_MS)})`
+        ? ` (the check's timeout; the platform waits ${formatDuration(ATTEMPT_TIMEOUT_MS)})`
         : '';
     return {
-      explain: `No complete answer within ${formatMs(ctx.timeoutMs)}${ours}: ${RETRIES}.`,
+      explain: `No complete answer within ${formatDuration(ctx.timeoutMs)}${ours}: ${RETRIES}.`,
       fix: QUICK_FIX,
       link: GUIDE.check,
     };
@@ -140,7 +141,7 @@ const REFUSAL = {
     got: 'it accepted a delivery with no signature header at all: it does not verify, or skips the check when the header is missing.',
   },
   stale: {
-    sent: `a correctly signed delivery whose webhook-timestamp is ${formatMs(STALE_AGE_SECONDS * 1000)} old`,
+    sent: `a correctly signed delivery whose webhook-timestamp is ${formatDuration(STALE_AGE_SECONDS * 1000)} old`,
     got: '',
   },
 } as const;
@@ -155,7 +156,7 @@ function refusal(probe: Probe, a: Answer, ctx: JudgeContext): Verdict {
         status: 'warn',
         outcome,
         explain: `It accepted ${sent}: it has no replay protection. Whoever captures one delivery can send it again, as often as they like.`,
-        fix: `Verify the Standard Webhooks headers too (webhook-id, webhook-timestamp, webhook-signature): verify() from this package, or any Standard Webhooks library, refuses a timestamp more than ${formatMs(DEFAULT_TOLERANCE_SECONDS * 1000)} from now.`,
+        fix: `Verify the Standard Webhooks headers too (webhook-id, webhook-timestamp, webhook-signature): verify() from this package, or any Standard Webhooks library, refuses a timestamp more than ${formatDuration(DEFAULT_TOLERANCE_SECONDS * 1000)} from now.`,
         link: GUIDE.verifying,
       };
     }

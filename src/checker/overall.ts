@@ -1,7 +1,8 @@
+import { formatBytes } from '../core/bytes.js';
 import { MAX_BODY_BYTES } from '../core/limits.js';
 import { DISABLE_AFTER_FAILURES, RESPONSE_BODY_LIMIT } from '../dispatcher/policy.js';
 import { GUIDE, outcomeOf, type CheckResult } from './result.js';
-import { formatBytes, type Answer } from './send.js';
+import type { Answer } from './send.js';
 
 // The checks over the whole battery's answers, and the one that stops it.
 

@@ -1,6 +1,6 @@
 import { sampleEnvelope, type DeliverableEvent } from '../core/events.js';
 import { newId } from '../core/ids.js';
-import { DEFAULT_TOLERANCE_SECONDS, deliveryHeaders, generateSecret, HEADER, signStandard } from '../core/signature.js';
+import { DEFAULT_TOLERANCE_SECONDS, deliveryHeaders, generateSecret, HEADER } from '../core/signature.js';
 import { USER_AGENT } from '../core/version.js';
 import type { OutgoingRequest } from './send.js';
 import { writeVariant } from './variant.js';
@@ -143,7 +143,8 @@ function signed(o: {
   timestamp: number;
   attempt?: number;
 }): Record<string, string> {
-  const headers = deliveryHeaders({
+  // webhook-id is the event id (SPEC §2), as deliveryHeaders() writes it for the dispatcher too.
+  return deliveryHeaders({
     payload: o.payload,
     secret: o.secret,
     timestamp: o.timestamp,
@@ -153,16 +154,6 @@ function signed(o: {
     attempt: o.attempt ?? 1,
     userAgent: USER_AGENT,
   });
-  // SPEC §2: webhook-id is the event id, the same on every attempt and redelivery. Set here
-  // explicitly so the battery sends that whichever id deliveryHeaders() puts there.
-  headers[HEADER.webhookId] = o.ids.eventId;
-  headers[HEADER.webhookSignature] = signStandard({
-    id: o.ids.eventId,
-    timestamp: o.timestamp,
-    payload: o.payload,
-    secret: o.secret,
-  });
-  return headers;
 }
 
 /** The body with one value changed after signing: the first number of `data` × 100, else its first string. */

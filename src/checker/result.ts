@@ -1,4 +1,6 @@
-import { formatMs, type Answer } from './send.js';
+import { formatDuration } from '../core/duration.js';
+import { clip } from '../core/printable.js';
+import type { Answer } from './send.js';
 
 /** pass: as the platform needs; warn: works, but a risk or a bad habit; fail: deliveries fail, or forged ones get in. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -9,7 +11,7 @@ export interface CheckResult {
   /** What a passing receiver does: `refuses a forged signature`. */
   title: string;
   status: CheckStatus;
-  /** The answer in a few words: `401 in 3 ms`, `200, then 409`, `connection refused`. */
+  /** The answer in a few words: `401 in 3ms`, `200, then 409`, `connection refused`. */
   outcome: string;
   /** What the answer means, in a sentence or three. */
   explain: string;
@@ -33,11 +35,11 @@ export const GUIDE = {
   check: `${README_URL}#check-your-receiver`,
 } as const;
 
-/** `401 in 3 ms`, `302 → https://…`, `connection refused`. */
+/** `401 in 3ms`, `302 → https://…`, `connection refused`. */
 export function outcomeOf(a: Answer): string {
   if (a.status === null) return a.error ?? 'no answer';
   if (a.status >= 300 && a.status < 400) return `${a.status} → ${a.location ?? '(no Location)'}`;
-  return a.error === null ? `${a.status} in ${formatMs(a.ms)}` : `${a.status}, then ${a.error}`;
+  return a.error === null ? `${a.status} in ${formatDuration(a.ms)}` : `${a.status}, then ${a.error}`;
 }
 
 /** ` ("Invalid signature")`: the start of the answer's body, on one line, tags dropped; '' when empty. */
@@ -49,7 +51,7 @@ export function saying(a: Answer): string {
     .replace(/\s+/g, ' ')
     .trim();
   if (text === '') return '';
-  return ` (${JSON.stringify(text.length > 100 ? `${text.slice(0, 99)}…` : text)})`;
+  return ` (${JSON.stringify(clip(text, 100))})`;
 }
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', '#39': "'", nbsp: ' ' };

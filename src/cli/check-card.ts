@@ -6,8 +6,8 @@ import type { Output } from './output.js';
  * The report card of `check` for people: one aligned line per check, as each finishes; under a
  * warning or a failure what it means, how to fix it and where the README says more.
  *
- *   PASS  accepts trade.completed        200 in 3 ms
- *   FAIL  verifies the raw body          401 in 2 ms
+ *   PASS  accepts trade.completed        200 in 3ms
+ *   FAIL  verifies the raw body          401 in 2ms
  *         It refused a correctly signed delivery …
  *         Fix: Verify the exact bytes you received, then parse them …
  *         See https://www.npmjs.com/package/v2k-webhooks#verifying-deliveries-in-your-receiver

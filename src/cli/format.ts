@@ -48,8 +48,3 @@ export function wrapText(text: string, width: number): string {
     })
     .join('\n');
 }
-
-/** A plain line cut to `width` columns, ending with `…` when cut. */
-export function fitWidth(line: string, width: number): string {
-  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
-}

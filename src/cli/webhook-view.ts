@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { MAX_DESCRIPTION_LENGTH } from '../core/limits.js';
 import { checkWebhookUrl } from '../core/webhook-url.js';
-import { printable } from '../core/printable.js';
+import { clip, printable } from '../core/printable.js';
 
 /** Shared by the management commands: argument checks and how webhooks and deliveries read for people. */
 
@@ -45,8 +45,10 @@ export function requireWebhookUrl(given: string, flag: string): string {
   const value = expandUrlShorthand(given);
   const problem = checkWebhookUrl(value);
   if (problem !== undefined) {
-    const shown = given.length > 100 ? `${JSON.stringify(given.slice(0, 100))}…` : JSON.stringify(given);
-    throw new UsageError(`Bad ${flag} ${shown}: the URL ${problem}.`, `Pass ${flag} https://…`);
+    throw new UsageError(
+      `Bad ${flag} ${JSON.stringify(clip(given, 100))}: the URL ${problem}.`,
+      `Pass ${flag} https://…`,
+    );
   }
   return value;
 }
@@ -148,7 +150,7 @@ export function snippet(text: string | null, max = 200): string {
   if (text === null || text === '') return '(empty)';
   // A receiver's answer is anyone's text: whitespace folded, other control characters escaped.
   const flat = printable(text.replace(/\s+/g, ' ').trim());
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+  return clip(flat, max);
 }
 
 export function relative(iso: string, now = Date.now()): string {

@@ -1,5 +1,7 @@
+import { formatBytes } from './bytes.js';
 import { ApiError, ExitCode, V2kError, readApiErrorBody } from './errors.js';
-import { MAX_WEBHOOKS_PER_USER } from './limits.js';
+import { MAX_BODY_BYTES, MAX_WEBHOOKS_PER_USER } from './limits.js';
+import { clip } from './printable.js';
 
 /**
  * How the API client turns what went wrong into errors for people (SPEC §3, §5): a non-2xx
@@ -71,7 +73,7 @@ export function apiError(
       status >= 500
         ? 'The server failed; try again in a moment.'
         : status === 413
-          ? 'Send a smaller body (at most 1 MiB).'
+          ? `Send a smaller body (at most ${formatBytes(MAX_BODY_BYTES)}).`
           : undefined,
   });
 }
@@ -145,5 +147,5 @@ export function interruptedError(method: string, url: string, cause?: unknown): 
 /** A body as one short line, for messages. */
 export function preview(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat || 'empty';
+  return clip(flat, 120) || 'empty';
 }

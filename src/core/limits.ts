@@ -24,3 +24,11 @@ export const BUSY_RETRY_AFTER_SECONDS = 1;
 
 /** The longest delay a Node timer holds (2^31 − 1 ms, about 24.8 days); a longer one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The highest TCP port; 0 asks the system for a free one. */
+export const MAX_PORT = 65_535;
+
+/** A port the dispatcher or `listen` can bind: a whole number from 0 to MAX_PORT. */
+export function isPort(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_PORT;
+}

@@ -13,3 +13,15 @@ export function printable(text: string): string {
     return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
   });
 }
+
+/**
+ * At most `max` characters of `text`, `…` (counted) marking a cut; never half a surrogate pair.
+ * The one way text is shortened for a line or a message: a sender's event type or a receiver's
+ * answer can be 64 KB.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max < 1) return '';
+  const code = text.charCodeAt(max - 2);
+  return `${text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 2 : max - 1)}…`;
+}

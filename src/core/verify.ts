@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { formatDuration } from './duration.js';
 import { ExitCode, V2kError } from './errors.js';
 import { readSecret, secretName, SecretError, standardMac, v2kMac, type SigningKeys } from './secret.js';
 import { HEADER, isDuplicated, readHeader, standardSignatures, type HeaderSource } from './signature-headers.js';
@@ -212,7 +213,7 @@ function check(ring: KeyRing, tolerance: number, now: () => number, request: Ver
     if (skew > tolerance) {
       return fail(
         'stale_timestamp',
-        `webhook-timestamp is ${skew} s away from now (tolerance ${tolerance} s). Is the clock right, or is this a replay?`,
+        `webhook-timestamp is ${formatDuration(skew * 1000)} away from now (tolerance ${formatDuration(tolerance * 1000)}). Is the clock right, or is this a replay?`,
       );
     }
     if (!standard.id) return fail('bad_signature', 'webhook-signature was sent without webhook-id.');

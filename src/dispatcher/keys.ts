@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ExitCode, V2kError } from '../core/errors.js';
 import type { Store } from './store/index.js';
+import { clip } from '../core/printable.js';
 
 export interface UserKey {
   key: string;
@@ -18,14 +19,11 @@ export function parseUserKey(value: string, source: string): UserKey {
   const key = value.slice(0, colon);
   const user = value.slice(colon + 1);
   if (colon <= 0 || user === '' || /\s/.test(value)) {
-    throw new V2kError(
-      `${source}: ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)} is not KEY:USER.`,
-      {
-        code: 'invalid_option',
-        exitCode: ExitCode.USAGE,
-        hint: 'Give a key and its user without spaces, e.g. sk_test_alice:user_alice.',
-      },
-    );
+    throw new V2kError(`${source}: ${JSON.stringify(clip(value, 80))} is not KEY:USER.`, {
+      code: 'invalid_option',
+      exitCode: ExitCode.USAGE,
+      hint: 'Give a key and its user without spaces, e.g. sk_test_alice:user_alice.',
+    });
   }
   return { key, user };
 }

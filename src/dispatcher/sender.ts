@@ -1,4 +1,5 @@
-import { createPoster, errorCode, type PostAnswer } from '../http/post.js';
+import { formatDuration } from '../core/duration.js';
+import { createPoster, describeTransportError, type PostAnswer } from '../http/post.js';
 import { RESPONSE_BODY_LIMIT } from './policy.js';
 
 export interface SendResult {
@@ -69,26 +70,10 @@ function failureText(answer: PostAnswer, timeoutMs: number): string | null {
       return `redirect to ${typeof location === 'string' ? location : 'another URL'} not followed (HTTP ${status})`;
     }
     case 'timeout':
-      return `timed out after ${timeoutMs} ms`;
+      return `timed out after ${formatDuration(timeoutMs)}`;
     case 'invalid_url':
       return `invalid URL (${answer.error instanceof Error ? answer.error.message : String(answer.error)})`;
     default:
-      return describeError(answer.error);
-  }
-}
-
-function describeError(error: unknown): string {
-  switch (errorCode(error)) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-    case 'EPIPE':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    default:
-      return error instanceof Error ? error.message : String(error);
+      return describeTransportError(answer.error);
   }
 }

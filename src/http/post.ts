@@ -22,9 +22,15 @@ export type PostFailure =
 export interface PostAnswer {
   /** The final status (1xx skipped); null when none came. */
   status: number | null;
+  /** The answer's headers ({} when none came). */
   headers: IncomingHttpHeaders;
-  /** The answer's body, at most `keepBytes` of it. */
+  /**
+   * The answer's body, at most `keepBytes` of it; with `failure` set, what came before it (empty
+   * for `too_large`).
+   */
   body: Buffer;
+  /** Bytes of the body received: past `keepBytes` when it was cut off there. */
+  bytes: number;
   failure: PostFailure | undefined;
   /** The transport error behind `network` (or `invalid_url`). */
   error: unknown;
@@ -83,6 +89,7 @@ export function createPoster(options: PosterOptions): Poster {
             status: null,
             headers: {},
             body: EMPTY,
+            bytes: 0,
             failure: 'invalid_url',
             error,
             ms: 0,
@@ -182,11 +189,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   private settle(failure: PostFailure | undefined, error?: unknown): void {
     this.settled = true;
     clearTimeout(this.timer);
-    const whole = failure === undefined;
     this.done({
       status: this.status,
-      headers: whole ? this.headers : {},
-      body: whole ? joined(this.chunks, this.settings.keepBytes) : EMPTY,
+      headers: this.headers,
+      body: joined(this.chunks, this.settings.keepBytes),
+      bytes: this.size,
       failure,
       error,
       ms: this.settings.now() - this.started,
@@ -203,6 +210,26 @@ function joined(chunks: Buffer[], limit: number): Buffer {
 function isTimeout(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+}
+
+/** A transport error in a few words for people: `connection refused`, `host not found`, … */
+export function describeTransportError(error: unknown): string {
+  switch (errorCode(error)) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
+      return 'connection reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'host unreachable';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /** The system or undici code of a transport error (`ECONNREFUSED`, `UND_ERR_SOCKET`…), if any. */

@@ -1,4 +1,5 @@
 import { isDeliverableEvent, EVENT_TYPES } from '../core/events.js';
+import { didYouMean } from '../core/suggest.js';
 import { matchesPattern } from './targets.js';
 import type { ListenerEvent } from './types.js';
 
@@ -23,7 +24,7 @@ export function parseExpectation(spec: string): Expectation {
   const count = match[2] === undefined ? 1 : Number(match[2]);
   if (!pattern.includes('*') && !isDeliverableEvent(pattern)) {
     throw new ExpectationError(
-      `--expect ${JSON.stringify(spec)}: unknown event type. Expected one of ${EVENT_TYPES.join(', ')}, test, or a pattern such as trade.*.`,
+      `--expect ${JSON.stringify(spec)}: unknown event type ${JSON.stringify(pattern)}.${didYouMean(pattern, [...EVENT_TYPES, 'test'])} Expected one of ${EVENT_TYPES.join(', ')}, test, or a pattern such as trade.*.`,
     );
   }
   if (!(count >= 1)) throw new ExpectationError(`--expect ${JSON.stringify(spec)}: the count must be 1 or more.`);

@@ -1,3 +1,5 @@
+import { formatBytes } from '../core/bytes.js';
+import { formatDuration } from '../core/duration.js';
 import { MAX_BODY_BYTES } from '../core/limits.js';
 import { createPoster, errorCode } from '../http/post.js';
 import type { ForwardResult } from './types.js';
@@ -35,14 +37,14 @@ export function createForwarder(options: { timeoutMs: number; now?: () => number
           url,
           ms,
           'timeout',
-          `The app at ${url} did not answer within ${options.timeoutMs} ms. Answer quickly and do the work afterwards.`,
+          `The app at ${url} did not answer within ${formatDuration(options.timeoutMs)}. Answer quickly and do the work afterwards.`,
         );
       case 'too_large':
         return failure(
           url,
           ms,
           'too_large',
-          `The app at ${url} answered with a body over 1 MiB; the listener hands back at most 1 MiB.`,
+          `The app at ${url} answered with a body over ${formatBytes(MAX_ANSWER_BYTES)}; the listener hands back at most ${formatBytes(MAX_ANSWER_BYTES)}.`,
         );
       default:
         return failure(

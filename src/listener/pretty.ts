@@ -1,8 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { EVENT_TYPES } from '../core/events.js';
 import { isSuccessStatus } from '../core/outcome.js';
-import { printable } from '../core/printable.js';
-import { clip } from './summary.js';
+import { clip, printable } from '../core/printable.js';
 import type { ForwardResult, ListenerEvent } from './types.js';
 
 /** The colours the human lines use; chalk fits, and a no-op painter gives plain text. */
@@ -44,7 +43,7 @@ export function renderEvent(e: ListenerEvent, paint: Painter = PLAIN, options: R
   const dim = (t: string) => paint.dim(t);
   // Everything but the time and the verdict came from the sender: printable() keeps its escape sequences off the terminal.
   // A type can be 64 KB long (it came from the sender): never more than MAX_TYPE on a line.
-  const type = cut(printable(e.event ?? '(no event type)'), width === undefined ? MAX_TYPE : 2 * EVENT_COLUMN);
+  const type = clip(printable(e.event ?? '(no event type)'), width === undefined ? MAX_TYPE : 2 * EVENT_COLUMN);
   const ids = options.shortIds
     ? e.deliveryId === null
       ? ''
@@ -65,7 +64,7 @@ export function renderEvent(e: ListenerEvent, paint: Painter = PLAIN, options: R
     .map(([text, column, style]) => style(text) + ' '.repeat(Math.max(0, column - text.length)))
     .join(GAP);
   const summary = printable(e.summary);
-  if (summary !== '') head += GAP + cut(summary, width === undefined ? Infinity : width - plain.length - GAP.length);
+  if (summary !== '') head += GAP + clip(summary, width === undefined ? Infinity : width - plain.length - GAP.length);
   const lines = [head.trimEnd()];
   if (e.forwards.length === 0) {
     const what =
@@ -91,13 +90,7 @@ export function renderForward(f: ForwardResult, paint: Painter = PLAIN, width?: 
   const took = formatDuration(f.ms);
   const note = f.answered ? '' : ' (not answering the sender)';
   const room = width === undefined ? Infinity : width - code.length - took.length - note.length - 2;
-  return `${status} ${cut(printable(f.url), room)} ${paint.dim(took)}${note && paint.dim(note)}`;
-}
-
-/** `text` in at most `room` columns, ending with `…` when cut. */
-function cut(text: string, room: number): string {
-  if (text.length <= room) return text;
-  return room < 1 ? '' : clip(text, room);
+  return `${status} ${clip(printable(f.url), room)} ${paint.dim(took)}${note && paint.dim(note)}`;
 }
 
 function id(text: string): string {

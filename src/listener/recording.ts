@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { formatBytes } from '../core/bytes.js';
 import type { RecordedDelivery } from './recorder.js';
 
 export class RecordingError extends Error {}
@@ -41,7 +42,7 @@ export async function* streamRecording(
       pending += chunk.length - start;
       if (pending > MAX_LINE_BYTES)
         throw new RecordingError(
-          `Line ${lineNumber + 1} of ${file} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB: not a recorded delivery.`,
+          `Line ${lineNumber + 1} of ${file} is longer than ${formatBytes(MAX_LINE_BYTES)}: not a recorded delivery.`,
         );
     }
   }

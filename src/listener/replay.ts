@@ -1,6 +1,8 @@
+import { formatDuration } from '../core/duration.js';
 import { newId } from '../core/ids.js';
 import { isSuccessStatus } from '../core/outcome.js';
 import { HEADER, sign, signStandard } from '../core/signature.js';
+import { ATTEMPT_TIMEOUT_MS } from '../dispatcher/policy.js';
 import { createPoster, errorCode } from '../http/post.js';
 import { forwardableHeaders } from './headers.js';
 import { decodeBody, type RecordedDelivery } from './recorder.js';
@@ -40,7 +42,7 @@ const ANSWER_BYTES_READ = 64 * 1024;
  */
 export async function replayDeliveries(options: ReplayOptions): Promise<ReplayResult[]> {
   const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
   const keep = options.keepResults ?? true;
   const poster = createPoster({ timeoutMs, keepBytes: ANSWER_BYTES_READ, overflow: 'truncate', now });
   const url = new URL(options.to).href;
@@ -67,7 +69,7 @@ export async function replayDeliveries(options: ReplayOptions): Promise<ReplayRe
               ok: false,
               error:
                 answer.failure === 'timeout'
-                  ? `no answer within ${timeoutMs} ms`
+                  ? `no answer within ${formatDuration(timeoutMs)}`
                   : (errorCode(answer.error) ??
                     (answer.error instanceof Error ? answer.error.message : answer.failure)),
             };

@@ -1,7 +1,15 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatBytes } from '../core/bytes.js';
 import { UsageError, V2kError } from '../core/errors.js';
-import { BODY_MEMORY_BUDGET_BYTES, BUSY_RETRY_AFTER_SECONDS, MAX_BODY_BYTES, MAX_TIMER_MS } from '../core/limits.js';
+import {
+  BODY_MEMORY_BUDGET_BYTES,
+  BUSY_RETRY_AFTER_SECONDS,
+  isPort,
+  MAX_BODY_BYTES,
+  MAX_PORT,
+  MAX_TIMER_MS,
+} from '../core/limits.js';
 import { BodyError, createBodyReader } from '../http/body.js';
 import { createTimedServer } from '../http/server.js';
 import { HEADER } from '../core/signature.js';
@@ -39,9 +47,9 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
     now,
   });
   const port = options.port ?? DEFAULT_PORT;
-  if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+  if (!isPort(port))
     throw new UsageError(
-      `The port must be a whole number from 0 to 65535 (got ${port}).`,
+      `The port must be a whole number from 0 to ${MAX_PORT} (got ${port}).`,
       'Pass --port 0 for any free port.',
     );
   const forwardTimeoutMs = checkTimeout(options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS, 'forward');
@@ -158,9 +166,11 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         },
       });
     }
-    logger.warn(`Rejected a delivery to ${req.url}: its body is over 1 MiB (413).`);
+    logger.warn(`Rejected a delivery to ${req.url}: its body is over ${formatBytes(MAX_BODY_BYTES)} (413).`);
     res.setHeader('connection', 'close');
-    return sendJson(res, 413, { error: { code: 'payload_too_large', message: 'The body is over 1 MiB.' } });
+    return sendJson(res, 413, {
+      error: { code: 'payload_too_large', message: `The body is over ${formatBytes(MAX_BODY_BYTES)}.` },
+    });
   }
 
   const boundPort = await listen(server, port, options.host ?? '127.0.0.1').catch(async (error: unknown) => {

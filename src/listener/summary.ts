@@ -1,3 +1,5 @@
+import { clip } from '../core/printable.js';
+
 /**
  * One short line describing an event's data, chosen per event type (issue 5): what a developer
  * wants to see at a glance. Never throws: data from the wire may miss fields or have odd types.
@@ -32,15 +34,11 @@ export function summarize(event: string | undefined, data: unknown): string {
   }
 }
 
-/** At most `max` characters of a sender's text (an event type or a field can be 64 KB), `…` marking a cut. */
-export function clip(value: string, max = 60): string {
-  if (value.length <= max) return value;
-  const code = value.charCodeAt(max - 2);
-  return `${value.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 2 : max - 1)}…`; // never half a surrogate pair
-}
+/** A string field of the data in the summary: at most this many characters. */
+const VALUE_CHARS = 60;
 
 function text(value: unknown): string {
-  if (typeof value === 'string') return clip(value);
+  if (typeof value === 'string') return clip(value, VALUE_CHARS);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return '?';
 }

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { printable } from '../core/printable.js';
+import { clip, printable } from '../core/printable.js';
 import { createVerifier, HEADER, type Verifier } from '../core/signature.js';
-import { clip } from './summary.js';
 import type { Verdict, VerdictReason } from './types.js';
 
 const LABELS: Record<VerdictReason, string> = {

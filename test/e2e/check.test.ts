@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuideApp } from '../fixtures/guide-express-receiver.js';
 import { cli } from '../helpers/cli.js';
-import { createRawBodyApp, serve, type Served } from '../helpers/express-receivers.js';
+import { createRawBodyApp } from '../helpers/express-receivers.js';
+import { serve, type Served } from '../helpers/serve.js';
 import { runInPty } from '../helpers/pty.js';
 
 // issue 18: `v2k-webhooks check <url>` as people and scripts run it, against real Express receivers.
@@ -28,12 +29,12 @@ describe('check: the report card', () => {
     expect(checks).toHaveLength(15);
     expect(checks.every((l) => l.startsWith('  PASS  '))).toBe(true);
     // The outcome column starts at the same place on every line.
-    const column = (l: string) => l.search(/ {2}(\S+ in \d+ ms|no redirect|largest)/);
+    const column = (l: string) => l.search(/ {2}(\S+ in \d+ms|no redirect|largest)/);
     expect(new Set(checks.map(column)).size).toBe(1);
     expect(result.stdout).toContain('  PASS  accepts trade.completed ');
     expect(result.stdout).toMatch(/\n\n {2}15 passed, 0 warnings, 0 failed$/);
     expect(result.stderr).toMatch(
-      /^Checking http:\/\/127\.0\.0\.1:\d+\/webhooks\/v2k \(14 requests, timeout 10 s each\)$/,
+      /^Checking http:\/\/127\.0\.0\.1:\d+\/webhooks\/v2k \(14 requests, timeout 10s each\)$/,
     );
     expect(result.stdout).not.toContain('\u001b['); // NO_COLOR (the helper sets it)
   });
@@ -42,7 +43,7 @@ describe('check: the report card', () => {
     const result = await cli(['check', `${guide.origin}/webhooks/v2k`, '--secret', SECRET]);
     expect(result.exitCode).toBe(1);
     const out = String(result.stdout);
-    expect(out).toMatch(/^ {2}FAIL {2}verifies the raw body {12}401 in \d+ ms$/m);
+    expect(out).toMatch(/^ {2}FAIL {2}verifies the raw body {12}401 in \d+ms$/m);
     expect(out).toMatch(/^ {8}It refused a correctly signed delivery with 401 \("Invalid signature"\);/m);
     expect(out.replace(/\s+/g, ' ')).toContain('Your receiver verifies a re-serialized body');
     expect(out).toContain("\n        const raw = express.raw({ type: 'application/json' }); // exact bytes\n");
@@ -115,7 +116,7 @@ describe('check: the report card', () => {
       /--events: unknown event type "trade.done"/,
     ],
     [['check', 'ftp://example.com/', '--secret', SECRET], /"ftp:\/\/example.com\/" is not a receiver URL/],
-    [['check', 'http://127.0.0.1:9/', '--secret', SECRET, '--timeout', '30s'], /--timeout must be .* at most 10 s/],
+    [['check', 'http://127.0.0.1:9/', '--secret', SECRET, '--timeout', '30s'], /--timeout must be .* at most 10s/],
     [['check', '--secret', SECRET], /missing required argument 'url'/],
   ])('usage errors exit 2 with what to do: %j', async (args, message) => {
     const result = await cli(args);
@@ -131,7 +132,7 @@ describe('check: the report card', () => {
     });
     expect(result.exitCode).toBe(1);
     expect(result.output).toMatch(/Checking http:\/\/127\.0\.0\.1:\d+\/webhooks\/v2k \(14 requests/);
-    expect(result.output).toMatch(/ {2}FAIL {2}verifies the raw body {12}401 in \d+ ms/);
+    expect(result.output).toMatch(/ {2}FAIL {2}verifies the raw body {12}401 in \d+ms/);
     expect(result.output).not.toContain('\u001b[');
   });
 });

@@ -10,8 +10,6 @@ export interface StartDispatcherOptions {
   rateLimit?: number;
   /** 'KEY:USER', each given with --user-key. */
   userKeys?: string[];
-  /** @deprecated The former name of `userKeys`. */
-  apiKeys?: string[];
   /** Reuse a database (restart); default a fresh file in a temp dir. */
   dbPath?: string;
   extraArgs?: string[];
@@ -47,7 +45,7 @@ export async function startDispatcher(options: StartDispatcherOptions = {}): Pro
   const args = [BIN, 'dispatcher', '--port', '0', '--json', '--db', dbPath];
   if (options.timeScale !== undefined) args.push('--time-scale', String(options.timeScale));
   if (options.rateLimit !== undefined) args.push('--rate-limit', String(options.rateLimit));
-  const userKeys = options.userKeys ?? options.apiKeys ?? [];
+  const userKeys = options.userKeys ?? [];
   for (const key of userKeys) args.push('--user-key', key);
   args.push(...(options.extraArgs ?? []));
 

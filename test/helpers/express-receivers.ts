@@ -1,29 +1,5 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { HEADER, verify } from '../../src/index.js';
-
-/** An Express app listening on 127.0.0.1, port 0. */
-export interface Served {
-  /** The app's base URL, e.g. `http://127.0.0.1:PORT`. */
-  origin: string;
-  close(): Promise<void>;
-}
-
-export async function serve(app: Express): Promise<Served> {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /**
  * The receiver a careful developer writes (the README's Express example): the raw body

@@ -45,4 +45,21 @@ describe('the library inside a test suite', () => {
       await app.close();
     }
   });
+
+  it('createDispatcher still takes apiKeys, the deprecated name of userKeys (issue 16), but not both', async () => {
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'v2k-lib-')), 'test.db');
+    const dispatcher = await createDispatcher({ dbPath, port: 0, apiKeys: [{ key: 'key_old', user: 'user_old' }] });
+    try {
+      expect(dispatcher.devKey).toBeUndefined();
+      const api = createApiClient({ baseUrl: dispatcher.url, apiKey: 'key_old' });
+      await expect(api.listWebhooks()).resolves.toEqual([]);
+    } finally {
+      await dispatcher.close();
+    }
+    const key = { key: 'key_a', user: 'user_a' };
+    await expect(createDispatcher({ dbPath, port: 0, userKeys: [key], apiKeys: [key] })).rejects.toMatchObject({
+      code: 'invalid_option',
+      message: expect.stringMatching(/Give userKeys only/),
+    });
+  });
 });

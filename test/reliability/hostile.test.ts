@@ -108,7 +108,7 @@ async function trickle(
 describe('hostile input: the dispatcher API', () => {
   it(`answers ${API_CASES} generated malformed requests with a 4xx only, keeps serving with bounded memory and creates nothing`, async () => {
     const key = 'hostile_key';
-    const dispatcher = await startDispatcher({ timeScale: 0.05, apiKeys: [`${key}:user_hostile`] });
+    const dispatcher = await startDispatcher({ timeScale: 0.05, userKeys: [`${key}:user_hostile`] });
     try {
       const created = await call(dispatcher.url, 'POST', '/api/webhooks', key, {
         url: 'http://127.0.0.1:9/hook',
@@ -147,7 +147,7 @@ describe('hostile input: the dispatcher API', () => {
   });
 
   it('cuts off a client that sends its headers or its body too slowly', async () => {
-    const dispatcher = await startDispatcher({ timeScale: 0.05, apiKeys: ['slow_key:user_slow'] });
+    const dispatcher = await startDispatcher({ timeScale: 0.05, userKeys: ['slow_key:user_slow'] });
     try {
       const port = Number(new URL(dispatcher.url).port);
       const head =

@@ -49,7 +49,7 @@ describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC Â
     let current: RunningDispatcher | undefined = await startDispatcher({
       timeScale: TIME_SCALE,
       rateLimit: RATE_LIMIT,
-      apiKeys: [`${KEY}:user_kill`],
+      userKeys: [`${KEY}:user_kill`],
     });
     const dbPath = current.dbPath;
     const started: RunningDispatcher[] = [current];
@@ -137,7 +137,7 @@ describe('kill loop: SIGKILL at random moments, restart on the same file (SPEC Â
           dbPath,
           timeScale: TIME_SCALE,
           rateLimit: RATE_LIMIT,
-          apiKeys: [`${KEY}:user_kill`],
+          userKeys: [`${KEY}:user_kill`],
         });
         started.push(current);
       }

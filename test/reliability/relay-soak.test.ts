@@ -55,7 +55,7 @@ describe('relay soak: dispatcher → listen → an app with ~30 % faults', () =>
     const dispatcher = await startDispatcher({
       timeScale: TIME_SCALE,
       rateLimit: 5_000,
-      apiKeys: [`${key}:user_relay`],
+      userKeys: [`${key}:user_relay`],
       extraArgs: ['--concurrency', '128'],
     });
     const listen = await startListen(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatDuration } from '../../src/core/duration.js';
 import { verify } from '../../src/core/signature.js';
 import { startDispatcher } from '../helpers/dispatcher.js';
 import {
@@ -55,10 +56,10 @@ function expectedAttempt(action: Action): { status_code: number | null; error: R
     case 'reset':
       return { status_code: null, error: /^connection reset$/ };
     case 'timeout':
-      return { status_code: null, error: new RegExp(`^timed out after ${TIMEOUT_MS} ms$`) };
+      return { status_code: null, error: new RegExp(`^timed out after ${formatDuration(TIMEOUT_MS)}$`) };
     case 'slowBody':
       // The 200 came at once; the body never finished within the timeout: a failure all the same.
-      return { status_code: 200, error: new RegExp(`^timed out after ${TIMEOUT_MS} ms$`) };
+      return { status_code: 200, error: new RegExp(`^timed out after ${formatDuration(TIMEOUT_MS)}$`) };
   }
 }
 
@@ -77,7 +78,7 @@ describe('soak: 10,000 events, 10 webhooks, ~30 % injected faults (SPEC §4)', (
     const dispatcher = await startDispatcher({
       timeScale: TIME_SCALE,
       rateLimit: RATE_LIMIT,
-      apiKeys: keys,
+      userKeys: keys,
       extraArgs: ['--concurrency', String(CONCURRENCY)],
     });
     const keyOf = (user: number): string => (keys[user] as string).split(':')[0] as string;

@@ -111,6 +111,7 @@ describe('ports and durations a timer cannot hold are usage errors with the allo
   it.each([
     [['listen', '--port', '70000'], /--port .*expected a port from 0 to 65535/],
     [['dispatcher', '--port', '70000'], /--port .*expected a port from 0 to 65535/],
+    [['demo', '--port', '70000'], /--port .*expected a port from 0 to 65535/],
     [['listen', '--timeout', '600h'], /--timeout .*expected a duration from 1ms to 596h/],
     [['listen', '--forward-timeout', '1000000h'], /--forward-timeout .*expected a duration from 1ms to 596h/],
     [['listen', '--timeout', '0s'], /--timeout .*expected a duration from 1ms/],

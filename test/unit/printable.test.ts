@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { printable } from '../../src/core/printable.js';
+import { clip, printable } from '../../src/core/printable.js';
 import { table } from '../../src/cli/format.js';
 import { PLAIN, renderEvent } from '../../src/listener/pretty.js';
 import type { ListenerEvent } from '../../src/listener/types.js';
@@ -16,6 +16,20 @@ describe('printable', () => {
     ['unicode stays: é ♫ 🎵', 'unicode stays: é ♫ 🎵'],
   ])('%j → %j', (input, expected) => {
     expect(printable(input)).toBe(expected);
+  });
+});
+
+describe('clip', () => {
+  it.each([
+    ['short', 10, 'short'],
+    ['exactly ten', 11, 'exactly ten'],
+    ['a bit too long', 10, 'a bit too…'],
+    ['anything', 1, '…'],
+    ['anything', 0, ''],
+    ['ab🎵cd', 4, 'ab…'], // the cut would split the note's surrogate pair: it goes whole
+  ])('%j in %d → %j', (text, max, expected) => {
+    expect(clip(text, max)).toBe(expected);
+    expect(clip(text, max).length).toBeLessThanOrEqual(Math.max(0, max));
   });
 });
 

@@ -232,6 +232,13 @@ describe('verify: Standard Webhooks', () => {
     expect(result.ok).toBe(reason === 'verified');
   });
 
+  it('says how stale a timestamp is in the one duration format (issue 17)', () => {
+    const result = verify({ payload: GUIDE_BODY, secret, headers: headersAt(NOW_S - 600), now });
+    expect(result.message).toMatch(/^webhook-timestamp is 10m away from now \(tolerance 5m\)\./);
+    const short = verify({ payload: GUIDE_BODY, secret, headers: headersAt(NOW_S - 20), toleranceSeconds: 1.5, now });
+    expect(short.message).toMatch(/is 20s away from now \(tolerance 1\.5s\)/);
+  });
+
   it('rejects a webhook-signature with a character whose low byte matches the real one', () => {
     const headers = headersAt(NOW_S);
     const real = headers['webhook-signature'] as string;

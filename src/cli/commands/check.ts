@@ -1,5 +1,5 @@
 import { checkReceiver } from '../../checker/index.js';
-import { formatMs } from '../../checker/send.js';
+import { formatDuration } from '../../core/duration.js';
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { ATTEMPT_TIMEOUT_MS } from '../../dispatcher/policy.js';
@@ -31,7 +31,7 @@ export async function run(options: CheckCommandOptions, ctx: Context): Promise<n
   const events: EventType[] = subscribed.includes('*') ? [...EVENT_TYPES] : (subscribed as EventType[]);
   if (options.timeout !== undefined && !(options.timeout > 0 && options.timeout <= ATTEMPT_TIMEOUT_MS)) {
     throw new UsageError(
-      `--timeout must be above 0 and at most ${formatMs(ATTEMPT_TIMEOUT_MS)}, the platform's delivery timeout.`,
+      `--timeout must be above 0 and at most ${formatDuration(ATTEMPT_TIMEOUT_MS)}, the platform's delivery timeout.`,
       'Pass --timeout 5s, or leave it out to wait as long as the platform does.',
     );
   }
@@ -46,7 +46,7 @@ export async function run(options: CheckCommandOptions, ctx: Context): Promise<n
       timeoutMs: options.timeout,
       signal: ctx.stopSignal,
       onPlan(plan) {
-        output.info(`Checking ${plan.url} (${plan.requests} requests, timeout ${formatMs(plan.timeoutMs)} each)`);
+        output.info(`Checking ${plan.url} (${plan.requests} requests, timeout ${formatDuration(plan.timeoutMs)} each)`);
         if (!output.json) card.plan(plan);
       },
       onResult(result) {

@@ -1,6 +1,8 @@
+import { DEFAULT_EXPECT_TIMEOUT_MS } from '../../core/defaults.js';
 import { formatDuration } from '../../core/duration.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { EVENT_TYPES, type EventSubscription } from '../../core/events.js';
+import { clip } from '../../core/printable.js';
 import {
   createExpectations,
   ExpectationError,
@@ -13,7 +15,7 @@ import type { ListenerEvent, ListenerLogger } from '../../listener/types.js';
 import type { ConfigStore } from '../config.js';
 import { stopExitCode, type Context } from '../context.js';
 import { checkEnvFile, setEnvVariable } from '../env-file.js';
-import { fitWidth, wrapText } from '../format.js';
+import { wrapText } from '../format.js';
 import { readSecrets } from '../input.js';
 import type { Registration } from '../listen-webhook.js';
 import { parseEvents } from '../webhook-view.js';
@@ -36,8 +38,6 @@ export interface ListenOptions {
   verbose?: boolean;
 }
 
-/** With --expect and no --timeout, CI jobs still end (issue 5's example: `--timeout 30s`). */
-const DEFAULT_EXPECT_TIMEOUT_MS = 30_000;
 /** The variable --write-env sets, the one the README's receivers read. */
 const SECRET_VARIABLE = 'V2K_WEBHOOK_SECRET';
 
@@ -353,7 +353,7 @@ function print(event: ListenerEvent, options: ListenOptions, ctx: Context, width
   }
   if (options.verbose) {
     const pretty = event.payload === null ? '(body is not JSON)' : JSON.stringify(event.payload, null, 2);
-    lines.push(...pretty.split('\n').map((l) => (width === undefined ? `    ${l}` : fitWidth(`    ${l}`, width))));
+    lines.push(...pretty.split('\n').map((l) => (width === undefined ? `    ${l}` : clip(`    ${l}`, width))));
   }
   for (const line of lines) output.line(line);
 }

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../core/duration.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { toJsonLine } from '../../core/json-line.js';
 import type { RecordedDelivery } from '../../listener/recorder.js';
@@ -69,7 +70,7 @@ export async function run(options: ReplayCommandOptions, ctx: Context): Promise<
               ? style.green(String(r.status))
               : style.red(String(r.status));
         output.line(
-          `${status}  ${r.event ?? '(no event type)'}  ${r.deliveryId ?? ''}  ${style.dim(`${r.ms} ms`)}`.replace(
+          `${status}  ${r.event ?? '(no event type)'}  ${r.deliveryId ?? ''}  ${style.dim(formatDuration(r.ms))}`.replace(
             / {3,}/g,
             '  ',
           ),

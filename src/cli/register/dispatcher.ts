@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_DISPATCHER_PORT } from '../../core/defaults.js';
+import { formatDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -35,7 +36,7 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
     .addOption(
       new Option(
         '--rate-limit <n>',
-        `attempts per webhook per ${RATE_WINDOW_MS / 1000} s window (0 = no limit, for load tests)`,
+        `attempts per webhook per ${formatDuration(RATE_WINDOW_MS)} window (0 = no limit, for load tests)`,
       )
         .default(DEFAULT_RATE_LIMIT)
         .argParser(parseInteger),

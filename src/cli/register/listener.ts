@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
-import { DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_LISTEN_PORT } from '../../core/defaults.js';
+import { DEFAULT_EXPECT_TIMEOUT_MS, DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_LISTEN_PORT } from '../../core/defaults.js';
 import { formatDuration } from '../../core/duration.js';
+import { ATTEMPT_TIMEOUT_MS } from '../../dispatcher/policy.js';
 import type { Lazy } from '../main.js';
 import { examples } from './examples.js';
 import { collect, parseDuration, parsePort } from './parsers.js';
@@ -36,7 +37,7 @@ export function registerListener(program: Command, lazy: Lazy): void {
     .addOption(
       new Option(
         '--timeout <duration>',
-        'stop after this long; with --expect, exit 1 if unmet (default 30s with --expect)',
+        `stop after this long; with --expect, exit 1 if unmet (default ${formatDuration(DEFAULT_EXPECT_TIMEOUT_MS)} with --expect)`,
       ).argParser(parseDuration),
     )
     .option('--reject-invalid', 'answer 401 and forward nothing when the signature does not verify')
@@ -66,7 +67,7 @@ export function registerListener(program: Command, lazy: Lazy): void {
     )
     .addOption(
       new Option('--timeout <duration>', 'how long to wait for each answer')
-        .default(10_000, '10s')
+        .default(ATTEMPT_TIMEOUT_MS, formatDuration(ATTEMPT_TIMEOUT_MS))
         .argParser(parseDuration),
     )
     .action(lazy(() => import('../commands/replay.js'), ['file']));

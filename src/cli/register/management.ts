@@ -1,7 +1,11 @@
 import { Option, type Command } from 'commander';
+import { formatDuration } from '../../core/duration.js';
 import type { Lazy } from '../main.js';
 import { examples } from './examples.js';
 import { collect, parseDuration, parseInteger } from './parsers.js';
+
+/** How long `test` waits for the outcome by default. */
+const TEST_WAIT_MS = 30_000;
 
 /** The management commands of SPEC §5 over the REST API of SPEC §3 (issue 4). */
 export function registerManagement(program: Command, lazy: Lazy): void {
@@ -153,7 +157,7 @@ export function registerManagement(program: Command, lazy: Lazy): void {
       .option('--no-wait', 'only send it; do not wait for the outcome')
       .addOption(
         new Option('--timeout <duration>', 'how long to wait for the outcome')
-          .default(30_000, '30s')
+          .default(TEST_WAIT_MS, formatDuration(TEST_WAIT_MS))
           .argParser(parseDuration),
       )
       .action(lazy(() => import('../commands/test.js'), ['id'])),

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { MAX_TIMER_MS } from '../../core/limits.js';
+import { isPort, MAX_PORT, MAX_TIMER_MS } from '../../core/limits.js';
 
 /** For repeatable options: `--secret a --secret b` → ['a', 'b']. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -14,9 +14,9 @@ export function parseInteger(value: string): number {
 /** A TCP port; 0 picks a free one. */
 export function parsePort(value: string): number {
   const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(port >= 0 && port <= 65535))
+  if (!isPort(port))
     throw new InvalidArgumentError(
-      `expected a port from 0 to 65535 (0 picks a free one), got ${JSON.stringify(value)}.`,
+      `expected a port from 0 to ${MAX_PORT} (0 picks a free one), got ${JSON.stringify(value)}.`,
     );
   return port;
 }

@@ -1,7 +1,11 @@
 import { Option, type Command } from 'commander';
+import { formatDuration } from '../../core/duration.js';
 import type { Lazy } from '../main.js';
 import { examples } from './examples.js';
-import { collect, parseDuration, parseInteger, parsePositiveNumber } from './parsers.js';
+import { collect, parseDuration, parseInteger, parsePort, parsePositiveNumber } from './parsers.js';
+
+/** How long `demo`'s flow may take by default. */
+const DEMO_TIMEOUT_MS = 30_000;
 
 /** Offline tools: the event catalog, signing and verifying. */
 export function registerTools(program: Command, lazy: Lazy): void {
@@ -89,12 +93,10 @@ export function registerTools(program: Command, lazy: Lazy): void {
         'Run a dispatcher, a sample app and a listener together, trigger every event type and show the flow.',
       )
       .option('--keep', 'keep everything running after the flow, until Ctrl+C (to browse the monitoring page)')
-      .addOption(
-        new Option('--port <port>', "the dispatcher's port (default: any free one)").default(0).argParser(parseInteger),
-      )
+      .addOption(new Option('--port <port>', "the dispatcher's port").default(0, 'any free one').argParser(parsePort))
       .addOption(
         new Option('--timeout <duration>', 'how long the flow may take')
-          .default(30_000, '30s')
+          .default(DEMO_TIMEOUT_MS, formatDuration(DEMO_TIMEOUT_MS))
           .argParser(parseDuration),
       )
       .action(lazy(() => import('../commands/demo.js'))),

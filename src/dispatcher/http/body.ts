@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { formatBytes } from '../../core/bytes.js';
 import { HttpError, validationFailed } from './errors.js';
 import { findInexactNumber } from './json-numbers.js';
 
@@ -6,7 +7,7 @@ export function tooLarge(limit: number): HttpError {
   return new HttpError(
     413,
     'payload_too_large',
-    `The request body is over ${limit} bytes (1 MiB). Send a smaller body.`,
+    `The request body is over ${limit} bytes (${formatBytes(limit)}). Send a smaller body.`,
     {
       connection: 'close',
     },

@@ -1,3 +1,5 @@
+import { clip } from '../../core/printable.js';
+
 /**
  * Numbers of a JSON text that JSON.parse would change (SPEC §3, issue 16): an integer beyond
  * 2^53 (12345678901234567890 became …567000), more significant digits than a double keeps, an
@@ -40,7 +42,7 @@ export function findInexactNumber(text: string): InexactNumber | undefined {
     const token = text.slice(start, i + 1);
     const becomes = JSON.stringify(Number(token)); // 'null' for an overflow to Infinity
     if (becomes !== 'null' && sameDecimal(token, becomes)) continue;
-    return { path: pathAt(text, start), sent: token.length > 40 ? `${token.slice(0, 40)}…` : token, becomes };
+    return { path: pathAt(text, start), sent: clip(token, 40), becomes };
   }
   return undefined;
 }

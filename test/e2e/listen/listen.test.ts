@@ -5,6 +5,7 @@ import type { ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { generateTestHeaders } from '../../../src/core/signature.js';
 import { cli } from '../../helpers/cli.js';
+import { startReceiver } from '../../helpers/receiver.js';
 import { app, bodyOf, cleanup, deliver, SECRET } from '../../integration/listener/deliver.js';
 import { startListen, type RunningListen } from './spawn.js';
 
@@ -178,7 +179,7 @@ describe('listen (the built CLI)', () => {
     const strict = await app({ name: 'strict', secret: 'whsec_another' });
     const refused = await cli(['replay', file, '--to', `localhost:${strict.port}`, '--secret', SECRET]);
     expect(refused.exitCode).toBe(1);
-    expect(String(refused.stdout).split('\n')[0]).toMatch(/^401 {2}trade\.completed {2}dlv_\w+ {2}\d+ ms$/);
+    expect(String(refused.stdout).split('\n')[0]).toMatch(/^401 {2}trade\.completed {2}dlv_\w+ {2}\d+ms$/);
     expect(refused.stderr).toMatch(/0 answered 2xx, 3 did not/);
   });
 
@@ -198,9 +199,29 @@ describe('listen (the built CLI)', () => {
     expect(target.received[0]?.headers['webhook-timestamp']).toBe(headers['webhook-timestamp']);
   });
 
+  it('replay says how long it waited for an app that never answers, in the one duration format', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'v2k-rec-')), 'rec.jsonl');
+    const body = bodyOf('trade.failed');
+    const headers = generateTestHeaders({ payload: body, secret: SECRET });
+    writeFileSync(
+      file,
+      `${JSON.stringify({ receivedAt: '', method: 'POST', path: '/', headers, body, encoding: 'utf8' })}\n`,
+    );
+    const hanging = await startReceiver({ delayMs: 30_000 });
+    cleanup.push(() => hanging.close());
+    const result = await cli(['replay', file, '--to', hanging.url, '--timeout', '200ms']);
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stdout)).toMatch(/^failed \(no answer within 200ms\) {2}trade\.failed {2}dlv_\w+ {2}\d+ms$/m);
+  });
+
   it.each([
     [['listen', '--forward', 'ftp://x/'], /not an http\(s\) URL/],
     [['listen', '--expect', 'trade.exploded'], /unknown event type/],
+    [
+      ['listen', '--expect', 'trade.complted:2'],
+      /unknown event type "trade.complted"\. Did you mean "trade\.completed"\?/,
+    ],
+    [['listen', '--expect', 'tset'], /Did you mean "test"\?/],
     [['listen', '--print-secret'], /--print-secret only works with --register/],
     [['listen', '--register', '--events', 'trade.completed,nope'], /unknown event type "nope"/],
     [['listen', '--timeout', 'soon'], /expected a duration/],

@@ -1,5 +1,5 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../../helpers/serve.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../../src/core/api-client.js';
@@ -21,15 +21,6 @@ async function dispatcher(): Promise<{ d: RunningDispatcher; api: ApiClient }> {
   const d = await startDispatcher({ timeScale: 0.1 });
   cleanup.push(() => d.stop());
   return { d, api: createApiClient({ baseUrl: d.url, apiKey: d.apiKey }) };
-}
-
-/** A port nothing listens on now, to run listen on the same port twice. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** One machine: a HOME whose config file keeps what listen keeps. */

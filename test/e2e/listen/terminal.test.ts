@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../../helpers/serve.js';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../../src/core/events.js';
 import { generateTestHeaders } from '../../../src/core/signature.js';
@@ -11,14 +11,6 @@ const COLUMNS = 100;
 
 function tooWide(output: string): string[] {
   return output.split('\n').filter((line) => [...line].length > COLUMNS);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Delivery and event ids as long as the platform's (`dlv_` + 24 hex). */

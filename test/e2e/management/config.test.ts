@@ -16,8 +16,8 @@ let two: RunningDispatcher;
 /** Alice has one webhook on `one`; Bob has two on `two`: a list tells which URL and key were used. */
 beforeAll(async () => {
   [one, two] = await Promise.all([
-    startDispatcher({ apiKeys: [ALICE, BOB] }),
-    startDispatcher({ apiKeys: [ALICE, BOB] }),
+    startDispatcher({ userKeys: [ALICE, BOB] }),
+    startDispatcher({ userKeys: [ALICE, BOB] }),
   ]);
   await createApiClient({ baseUrl: one.url, apiKey: keyOf(ALICE) }).createWebhook({
     url: 'https://example.com/a',

@@ -19,7 +19,7 @@ let hanging: Receiver;
 
 beforeAll(async () => {
   // Unscaled: the dispatcher waits its real 10 s for the hanging receiver, so `test` is still spinning when the key comes.
-  [dispatcher, hanging] = await Promise.all([startDispatcher({ apiKeys: users }), startReceiver()]);
+  [dispatcher, hanging] = await Promise.all([startDispatcher({ userKeys: users }), startReceiver()]);
   hanging.respond({ delayMs: 60_000 });
 });
 

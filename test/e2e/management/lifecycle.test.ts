@@ -15,7 +15,7 @@ let failing: Receiver;
 
 beforeAll(async () => {
   [dispatcher, ok, failing] = await Promise.all([
-    startDispatcher({ timeScale: 0.01, apiKeys: users }),
+    startDispatcher({ timeScale: 0.01, userKeys: users }),
     startReceiver({ status: 200, body: '{"received":true}' }),
     startReceiver({ status: 500, body: 'boom: the database is down' }),
   ]);
@@ -256,7 +256,7 @@ describe('test', () => {
 describe('test gives up waiting at --timeout', () => {
   it('exit 1 with where to look, while the receiver has not answered yet', async () => {
     // Real time scale: the attempt may take 10 s, and the receiver holds it until released.
-    const slow = await startDispatcher({ apiKeys: [users[5] as string] });
+    const slow = await startDispatcher({ userKeys: [users[5] as string] });
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;

@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkReceiver, HEADER, type CheckReport, type CheckStatus } from '../../../src/index.js';
 import { EVENT_TYPES } from '../../../src/core/events.js';
 import { MAX_BODY_BYTES } from '../../../src/core/limits.js';
 import { createGuideApp } from '../../fixtures/guide-express-receiver.js';
-import { createRawBodyApp, serve } from '../../helpers/express-receivers.js';
+import { createRawBodyApp } from '../../helpers/express-receivers.js';
+import { freePort, serve } from '../../helpers/serve.js';
 import { startReceiver } from '../../helpers/receiver.js';
 
 // issue 18: `check` against real receivers on port 0, each written the way people write them.
@@ -96,7 +95,7 @@ describe('checkReceiver against real receivers', () => {
     closers.push(() => slow.close());
     const slowReport = await checkReceiver({ url: slow.url, secret: SECRET, events: ['trade.completed'], slowMs: 100 });
     expect(statuses(slowReport)['delivery:trade.completed']).toBe('warn');
-    expect(slowReport.results[0]?.explain).toMatch(/took \d+ ms/);
+    expect(slowReport.results[0]?.explain).toMatch(/took \d+ms/);
     expect(slowReport.results[0]?.fix).toMatch(/Return 200 quickly/);
 
     // alert.triggered is held far past a 1 s timeout; everything else answers at once.
@@ -111,8 +110,8 @@ describe('checkReceiver against real receivers', () => {
       timeoutMs: 1_000,
     });
     const held = report.results.find((r) => r.id === 'delivery:alert.triggered');
-    expect(held).toMatchObject({ status: 'fail', outcome: 'no complete answer within 1 s' });
-    expect(held?.explain).toMatch(/the check's timeout; the platform waits 10 s/);
+    expect(held).toMatchObject({ status: 'fail', outcome: 'no complete answer within 1s' });
+    expect(held?.explain).toMatch(/the check's timeout; the platform waits 10s/);
     expect(report.ok).toBe(false);
   });
 
@@ -141,7 +140,7 @@ describe('checkReceiver against real receivers', () => {
     closers.push(() => receiver.close());
     const report = await checkReceiver({ url: receiver.url, secret: SECRET, events: ['trade.failed'] });
     const duplicate = report.results.find((r) => r.id === 'duplicate');
-    expect(duplicate).toMatchObject({ status: 'fail', outcome: expect.stringMatching(/^200 in \d+ ms, then 409 in/) });
+    expect(duplicate).toMatchObject({ status: 'fail', outcome: expect.stringMatching(/^200 in \d+ms, then 409 in/) });
     expect(duplicate?.explain).toMatch(/answered 409 \("duplicate"\) to the same one sent again/);
   });
 
@@ -160,10 +159,7 @@ describe('checkReceiver against real receivers', () => {
   });
 
   it('stops at once, with one failed line, when nothing listens at the URL', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await freePort();
     const report = await checkReceiver({ url: `http://127.0.0.1:${port}/hook`, secret: SECRET });
     expect(report).toMatchObject({ ok: false, requests: 1, counts: { pass: 0, warn: 0, fail: 1 } });
     expect(report.results[0]).toMatchObject({ id: 'reachable', outcome: 'connection refused' });
@@ -186,8 +182,18 @@ describe('checkReceiver against real receivers', () => {
     expect(seen).toEqual(['delivery:trade.completed', 'delivery:trade.failed']);
   });
 
+  it('refuses a URL longer than a webhook URL may be (2048 characters)', async () => {
+    const url = `https://example.com/${'a'.repeat(2048)}`;
+    await expect(checkReceiver({ url, secret: SECRET })).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringMatching(/at most 2048/),
+    });
+  });
+
   it.each([
-    [{ url: 'ftp://example.com/', secret: SECRET }, /not an http\(s\) URL/],
+    // The receiver's URL is one a webhook could be registered with: the API's rule (SPEC §3).
+    [{ url: 'ftp://example.com/', secret: SECRET }, /receiver URL must use http or https, not ftp/],
+    [{ url: 'example.com/hook', secret: SECRET }, /not an absolute URL/],
     [{ url: 'http://u:p@example.com/', secret: SECRET }, /credentials/],
     [{ url: 'http://127.0.0.1:1/', secret: ' ' }, /needs the secret/],
     [{ url: 'http://127.0.0.1:1/', secret: SECRET, events: [] }, /at least one event type/],

@@ -81,7 +81,7 @@ describe('dispatcher REST API (SPEC §3)', () => {
 
   it('refuses the 11th webhook of a user with 409 limit_reached, and counts per user', async () => {
     const h = await startHarness({
-      apiKeys: [
+      userKeys: [
         { key: 'key_a', user: 'user_a' },
         { key: 'key_b', user: 'user_b' },
       ],
@@ -109,7 +109,7 @@ describe('dispatcher REST API (SPEC §3)', () => {
 
   it("never shows a user another user's webhooks: 404 on every route", async () => {
     const h = await startHarness({
-      apiKeys: [
+      userKeys: [
         { key: 'key_a', user: 'user_a' },
         { key: 'key_b', user: 'user_b' },
       ],
@@ -202,7 +202,7 @@ describe('dispatcher REST API (SPEC §3)', () => {
 
   it('accepts events: 202 with the id and the number of deliveries, only to subscribed active webhooks of that user', async () => {
     const h = await startHarness({
-      apiKeys: [
+      userKeys: [
         { key: 'key_a', user: 'user_a' },
         { key: 'key_b', user: 'user_b' },
       ],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../helpers/faulty-receiver.js';
 import { startHarness } from './setup.js';
 
 /**
@@ -22,21 +23,9 @@ const SLOW_OK_MS = 1_000;
  */
 const TIME_SCALE = 0.5;
 
-/** A small seeded generator, so a failing round can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function round(seed: number) {
   const h = await startHarness({ timeScale: TIME_SCALE, rateLimit: 0 });
-  const draw = random(seed);
+  const draw = seededRandom(seed); // seeded, so a failing round can be replayed
   const answered = new Map<string, number[]>(); // delivery id → statuses it was answered
   const receiver = await h.receiver((request) => {
     const failing = draw() < FAIL_RATE;

@@ -46,7 +46,7 @@ async function slowReceivers(h: Harness, count: number): Promise<Receiver[]> {
 
 describe('fairness (SPEC §4): slow receivers never hold every delivery slot', () => {
   it(`delivers another user's event within ${PROMPT_MS} ms while one user's ${MAX_WEBHOOKS_PER_USER} webhooks hang`, async () => {
-    const h = await startHarness({ apiKeys: USERS, rateLimit: 0 });
+    const h = await startHarness({ userKeys: USERS, rateLimit: 0 });
     const slow = await slowReceivers(h, MAX_WEBHOOKS_PER_USER);
     const healthy = await h.receiver();
     await h.createWebhook(healthy.url, ['trade.completed'], 'key_b');
@@ -59,7 +59,7 @@ describe('fairness (SPEC §4): slow receivers never hold every delivery slot', (
   });
 
   it(`delivers to another webhook of the same user within ${PROMPT_MS} ms while its other webhooks hang`, async () => {
-    const h = await startHarness({ apiKeys: USERS, rateLimit: 0 });
+    const h = await startHarness({ userKeys: USERS, rateLimit: 0 });
     const slow = await slowReceivers(h, MAX_WEBHOOKS_PER_USER - 1);
     const healthy = await h.receiver();
     await h.createWebhook(healthy.url, ['alert.triggered'], 'key_a');

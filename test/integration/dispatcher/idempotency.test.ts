@@ -4,7 +4,7 @@ import { sampleData, startHarness } from './setup.js';
 describe('Idempotency-Key on POST /api/events', () => {
   it('answers the first answer again and creates nothing; another body with the key is a 409', async () => {
     const h = await startHarness({
-      apiKeys: [
+      userKeys: [
         { key: 'key_a', user: 'user_a' },
         { key: 'key_b', user: 'user_b' },
       ],

@@ -68,7 +68,7 @@ export async function startHarness(options: Partial<DispatcherOptions> = {}): Pr
     logger: { warn: (message) => console.warn(message) },
   });
   cleanups.push(() => dispatcher.close());
-  const key = dispatcher.devKey ?? options.apiKeys?.[0]?.key ?? '';
+  const key = dispatcher.devKey ?? options.userKeys?.[0]?.key ?? '';
 
   const harness: Harness = {
     dispatcher,

@@ -11,7 +11,7 @@ describe('what counts as a failed attempt (SPEC §4)', () => {
     expect(h.attempts[0]).toMatchObject({
       attempt: 1,
       statusCode: null,
-      error: 'timed out after 200 ms',
+      error: 'timed out after 200ms',
       outcome: 'retrying',
     });
     expect(h.attempts[0]!.durationMs).toBeGreaterThanOrEqual(190);
@@ -20,7 +20,7 @@ describe('what counts as a failed attempt (SPEC §4)', () => {
     expect(delivery.status).toBe('succeeded');
     expect(delivery.attempts[0]).toMatchObject({
       statusCode: null,
-      error: 'timed out after 200 ms',
+      error: 'timed out after 200ms',
       responseBody: null,
     });
   });

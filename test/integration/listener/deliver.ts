@@ -3,6 +3,12 @@ import { generateTestHeaders } from '../../../src/core/signature.js';
 import { sampleEnvelope, type DeliverableEvent } from '../../../src/core/events.js';
 import { afterEach } from 'vitest';
 import { startApp, type SampleApp } from '../../helpers/app.js';
+import {
+  createListener,
+  type Listener,
+  type ListenerEvent,
+  type ListenerOptions,
+} from '../../../src/listener/index.js';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -64,4 +70,12 @@ export async function app(options: Parameters<typeof startApp>[0] = {}): Promise
   const started = await startApp({ secret: SECRET, ...options });
   cleanup.push(() => started.stop());
   return started;
+}
+
+/** A listener in this process verifying with SECRET, port 0, closed after the test; `events` collects what it reported. */
+export async function listen(options: ListenerOptions = {}): Promise<Listener & { events: ListenerEvent[] }> {
+  const events: ListenerEvent[] = [];
+  const listener = await createListener({ port: 0, secrets: [SECRET], ...options, onEvent: (e) => events.push(e) });
+  cleanup.push(() => listener.close());
+  return Object.assign(listener, { events });
 }

@@ -6,20 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateTestHeaders, sign } from '../../../src/core/signature.js';
-import {
-  createListener,
-  type Listener,
-  type ListenerEvent,
-  type ListenerOptions,
-} from '../../../src/listener/index.js';
-import { app, bodyOf, cleanup, deliver, deliverRaw, SECRET } from './deliver.js';
-
-async function listen(options: ListenerOptions = {}): Promise<Listener & { events: ListenerEvent[] }> {
-  const events: ListenerEvent[] = [];
-  const listener = await createListener({ port: 0, secrets: [SECRET], ...options, onEvent: (e) => events.push(e) });
-  cleanup.push(() => listener.close());
-  return Object.assign(listener, { events });
-}
+import { createListener } from '../../../src/listener/index.js';
+import { app, bodyOf, cleanup, deliver, deliverRaw, listen, SECRET } from './deliver.js';
 
 describe('forwarding', () => {
   it('forwards the exact bytes and the headers, minus hop-by-hop ones and host; the app verifies them itself', async () => {
@@ -78,7 +66,7 @@ describe('forwarding', () => {
 
     const timeout = await deliver(listener.url, { secret: SECRET, event: 'alert.triggered' });
     expect(timeout.status).toBe(504);
-    expect(JSON.parse(timeout.body).error.message).toMatch(/did not answer within 200 ms/);
+    expect(JSON.parse(timeout.body).error.message).toMatch(/did not answer within 200ms/);
     expect(listener.events.map((e) => e.forwards[0]?.error?.kind)).toEqual(['unreachable', 'timeout']);
   });
 
@@ -316,6 +304,13 @@ describe('recording', () => {
     });
     expect(lines[0].headers['x-v2k-signature']).toBe(sign(body, SECRET));
     expect(lines[1].verdict).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it.each([70_000, -1, 1.5, Number.NaN])('refuses port %d, at start', async (port) => {
+    await expect(createListener({ port })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/port must be a whole number from 0 to 65535/),
+    });
   });
 
   it('refuses a record file it cannot open, at start', async () => {

@@ -9,18 +9,8 @@ import {
   parseExpectation,
   renderEvent,
   PLAIN,
-  type Listener,
-  type ListenerEvent,
-  type ListenerOptions,
 } from '../../../src/listener/index.js';
-import { app, bodyOf, cleanup, deliver, deliverRaw, SECRET } from './deliver.js';
-
-async function listen(options: ListenerOptions = {}): Promise<Listener & { events: ListenerEvent[] }> {
-  const events: ListenerEvent[] = [];
-  const listener = await createListener({ port: 0, secrets: [SECRET], ...options, onEvent: (e) => events.push(e) });
-  cleanup.push(() => listener.close());
-  return Object.assign(listener, { events });
-}
+import { app, bodyOf, deliver, deliverRaw, listen, SECRET } from './deliver.js';
 
 /** A validly signed `test` delivery, re-sent with X-V2K-Event rewritten: neither signature covers that header. */
 function forgedTest(secret = SECRET): { body: string; headers: Record<string, string> } {
