@@ -74,6 +74,7 @@ export function createWorker(options: WorkerOptions) {
   const timeoutMs = scaled(ATTEMPT_TIMEOUT_MS, timeScale);
   const windowMs = scaled(RATE_WINDOW_MS, timeScale);
   const shutdown = new AbortController();
+  let stopping = false;
   const sender = createSender({
     timeoutMs,
     connections: concurrency + reserveSlots(concurrency),
@@ -155,7 +156,7 @@ export function createWorker(options: WorkerOptions) {
    */
   async function resend(delivery: ClaimedDelivery, number: number): Promise<void> {
     const at = now();
-    if (rate.take(delivery.webhook_id, at) !== undefined) return;
+    if (stopping || rate.take(delivery.webhook_id, at) !== undefined) return; // stopping starts nothing new
     const headers = deliveryHeaders({
       payload: delivery.body,
       secret: delivery.secret,
@@ -320,6 +321,7 @@ export function createWorker(options: WorkerOptions) {
      * rest and releases their leases (they go out again on the next start).
      */
     async stop(graceMs: number): Promise<void> {
+      stopping = true;
       queue.stop();
       if (queue.inFlight > 0) {
         let graceTimer: NodeJS.Timeout | undefined;
