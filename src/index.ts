@@ -55,6 +55,7 @@ export {
   type DispatcherOptions,
   type DispatcherLogger,
   type AttemptInfo,
+  type ChaosOptions,
 } from './dispatcher/index.js';
 export {
   checkReceiver,

@@ -56,6 +56,11 @@ export interface Attempt {
   error: string | null;
   /** First 4 KiB of the response body. */
   responseBody: string | null;
+  /**
+   * Only from a dispatcher run with `--chaos` (issue 18), on an attempt chaos touched: what it
+   * did (`duplicate`, `delayed 1.2s`, `reordered after dlv_…`). Never sent by the platform.
+   */
+  chaos?: string;
 }
 
 export interface Delivery {

@@ -8,5 +8,5 @@ export interface DispatcherContext {
   /** `wake`: deliveries were queued, look at them now. `handoff`: the accept path's (queue.ts, rule 5). */
   queue: Pick<Queue, 'wake' | 'handoff'>;
   /** The options it runs with, for display. */
-  settings: { timeScale: number; rateLimit: number; concurrency: number; host: string };
+  settings: { timeScale: number; rateLimit: number; concurrency: number; host: string; chaosSpec?: string };
 }

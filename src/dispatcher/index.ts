@@ -8,6 +8,7 @@ import { eventRoutes } from './http/routes/events.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { createRouter, type Route } from './http/router.js';
 import { createApiServer } from './http/server.js';
+import { formatChaos, resolveChaos, type ChaosOptions } from './chaos-spec.js';
 import { adminToken, resolveUsers, type UserKey } from './keys.js';
 import {
   ATTEMPT_TIMEOUT_MS,
@@ -24,6 +25,7 @@ import { createWorker, type AttemptInfo } from './worker.js';
 export type { AttemptInfo } from './worker.js';
 export type { Route, RequestContext, Reply } from './http/router.js';
 export type { DispatcherContext } from './context.js';
+export type { ChaosOptions } from './chaos-spec.js';
 
 /** Where the dispatcher reports what it does. Every method is optional. */
 export interface DispatcherLogger {
@@ -48,6 +50,13 @@ export interface DispatcherOptions {
   apiKeys?: UserKey[];
   /** Attempts in flight at once, shared by every webhook; default 64. A few more are kept for webhooks with none in flight (queue.ts). */
   concurrency?: number;
+  /**
+   * Chaos delivery, to prove a receiver idempotent (issue 18, docs/chaos.md): some attempts
+   * answered 2xx are sent twice, some deliveries held back so later ones go first, attempts sent
+   * late — each marked in `AttemptInfo.chaos`. The CLI's spec (`'duplicate=0.1,reorder=0.2,delay=0-2s'`)
+   * or the same as an object. Default: none.
+   */
+  chaos?: string | ChaosOptions;
   /** Called after every attempt. */
   onAttempt?: (info: AttemptInfo) => void;
   logger?: DispatcherLogger;
@@ -68,6 +77,8 @@ export interface Dispatcher {
   adminToken: string;
   /** The dev key, when no `userKeys` were given. */
   devKey: string | undefined;
+  /** With `chaos`: the spec it runs with, seed included, which replays its decisions (`duplicate=0.1,…,seed=42`). */
+  chaos: string | undefined;
   /** Stops taking requests and deliveries, lets attempts in flight finish (or releases them), closes the database. */
   close(): Promise<void>;
 }
@@ -100,6 +111,7 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
       timeScale: settings.timeScale,
       rateLimit: settings.rateLimit,
       concurrency: settings.concurrency,
+      chaos: settings.chaos,
       onError,
       onAttempt(info) {
         options.onAttempt?.(info);
@@ -154,6 +166,7 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Disp
       adminUrl: `${url}/admin/webhooks?token=${token}`,
       adminToken: token,
       devKey,
+      chaos: settings.chaosSpec,
       close() {
         closing ??= (async () => {
           const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -195,5 +208,7 @@ function checkOptions(options: DispatcherOptions) {
     fail(`concurrency must be a whole number above 0 (got ${concurrency}).`);
   if (options.userKeys !== undefined && options.apiKeys !== undefined)
     fail('Give userKeys only (apiKeys is its former name), not both.');
-  return { port, host: options.host ?? '127.0.0.1', timeScale, rateLimit, concurrency };
+  const chaos = options.chaos === undefined ? undefined : resolveChaos(options.chaos);
+  const chaosSpec = chaos === undefined ? undefined : formatChaos(chaos);
+  return { port, host: options.host ?? '127.0.0.1', timeScale, rateLimit, concurrency, chaos, chaosSpec };
 }

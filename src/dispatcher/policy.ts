@@ -117,6 +117,18 @@ export function createRateWindow(limit: number, windowMs: number): RateWindow {
 }
 
 /**
+ * Chaos delivery (`--chaos`, issue 18). The longest extra wait `delay=` may ask for before an
+ * attempt: the attempt timeout. A platform that took longer to send would have given up on the
+ * attempt and retried it; the delay models a slow send, not an outage.
+ */
+export const CHAOS_MAX_DELAY_MS = ATTEMPT_TIMEOUT_MS;
+/**
+ * How long `reorder=` holds a delivery back at most: it goes as soon as an attempt of a later
+ * delivery of its webhook has ended, or after this when no later one comes.
+ */
+export const REORDER_HOLD_MS = 5_000;
+
+/**
  * The range of `--time-scale` (issue 16). Above the maximum the longest scaled duration, the
  * 60 s rate window, no longer fits a timer (2^31 − 1 ms) and would fire at once: 1e6 made every
  * attempt time out in milliseconds. Below the minimum the 10 s attempt timeout would be under

@@ -26,8 +26,12 @@
  * 6. When to look: after `wake` (something was queued) or at a `dueAt` time; when a slot frees,
  *    unless the last look found nothing due; at the earliest due time or lease expiry it found;
  *    and at least every MAX_IDLE_MS. Every time comes from the one injected clock.
+ * 7. Chaos (`--chaos`, chaos.ts; off by default, then one branch per attempt): before an attempt
+ *    starts, chaos may hold its delivery back in the store, as rule 4 does, without a slot or room
+ *    in the rate window; when an attempt ends, what it held back for that attempt becomes due.
  */
 import { randomUUID } from 'node:crypto';
+import type { Chaos } from './chaos.js';
 import { share, type DueWebhook } from './fair-share.js';
 import { reserveSlots, type RateWindow } from './policy.js';
 import type { ClaimedDelivery, Lease, Store } from './store/index.js';
@@ -44,9 +48,14 @@ export interface QueueOptions {
   rate: RateWindow;
   /** How far back to refill the rate window from the attempts table at start. */
   windowMs: number;
-  /** Sends one attempt of a leased delivery, started at `startedAt`; the slot is held until it settles. */
-  run: (delivery: ClaimedDelivery, lease: Lease, startedAt: number) => Promise<void>;
+  /**
+   * Sends one attempt of a leased delivery, started at `startedAt`; the slot is held until it
+   * settles. `chaos` says what chaos did to it (rule 7), when it did something.
+   */
+  run: (delivery: ClaimedDelivery, lease: Lease, startedAt: number, chaos?: string) => Promise<void>;
   onError: (error: unknown) => void;
+  /** Chaos delivery (rule 7); undefined (the default) for none. */
+  chaos?: Chaos;
 }
 
 /** The accept path's way in, for one event: made before its group commit, used inside it, settled after. */
@@ -62,7 +71,7 @@ export interface Handoff {
 }
 
 export function createQueue(options: QueueOptions) {
-  const { store, now, concurrency, leaseMs, rate } = options;
+  const { store, now, concurrency, leaseMs, rate, chaos } = options;
   const inFlight = new Set<Promise<void>>();
   const byWebhook = new Map<string, number>();
   const byUser = new Map<string, number>();
@@ -206,6 +215,15 @@ export function createQueue(options: QueueOptions) {
 
   /** Starts the attempt of a leased delivery in a slot of `kind`, or puts it back until its rate window has room. */
   function launch(delivery: ClaimedDelivery, lease: Lease, current: number, kind: 'shared' | 'reserve'): void {
+    if (chaos !== undefined) {
+      const until = chaos.hold(delivery, current);
+      if (until !== undefined) {
+        store.deliveries.defer(delivery.id, lease.token, until); // rule 7
+        dueAt(until);
+        tickSoon(); // the slot it was given goes to the next delivery
+        return;
+      }
+    }
     const opens = rate.take(delivery.webhook_id, current);
     if (opens !== undefined) {
       store.deliveries.defer(delivery.id, lease.token, opens);
@@ -213,6 +231,7 @@ export function createQueue(options: QueueOptions) {
       return;
     }
     const { webhook_id: webhookId, user_id: userId } = delivery;
+    const mark = chaos?.go(delivery);
     if (kind === 'shared') shared++;
     else {
       reserve++;
@@ -222,7 +241,8 @@ export function createQueue(options: QueueOptions) {
     add(byUser, userId, 1);
     let attempt: Promise<void>;
     try {
-      attempt = options.run(delivery, lease, current);
+      attempt =
+        mark === undefined ? options.run(delivery, lease, current) : options.run(delivery, lease, current, mark);
     } catch (error) {
       attempt = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -237,9 +257,22 @@ export function createQueue(options: QueueOptions) {
         add(byWebhook, webhookId, -1);
         add(byUser, userId, -1);
         inFlight.delete(job);
+        if (chaos !== undefined) release(delivery);
         tickSoon();
       });
     inFlight.add(job);
+  }
+
+  /** Rule 7: an attempt ended; what chaos held back for it becomes due. */
+  function release(delivery: ClaimedDelivery): void {
+    try {
+      for (const held of (chaos as Chaos).ended(delivery.webhook_id, delivery.id, now())) {
+        store.deliveries.bringForward(held.id, held.at);
+        dueAt(held.at);
+      }
+    } catch (error) {
+      options.onError(error);
+    }
   }
 
   /** Something becomes due at `at` (a retry, a deferral): the store must be looked at then. */

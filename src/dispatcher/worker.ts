@@ -13,6 +13,8 @@ import {
   retryDelayAfter,
   scaled,
 } from './policy.js';
+import { createChaos } from './chaos.js';
+import type { ChaosSettings } from './chaos-spec.js';
 import { createQueue } from './queue.js';
 import { createSender, type SendResult } from './sender.js';
 import { iso, type AttemptEnd, type ClaimedDelivery, type Lease, type Store } from './store/index.js';
@@ -42,6 +44,12 @@ export interface AttemptInfo {
    * DISABLE_AFTER_FAILURES failed attempts in a row, counted in the order they started.
    */
   webhookDisabled: boolean;
+  /**
+   * Only with chaos delivery on (issue 18), on an attempt chaos touched: `duplicate` (a second
+   * send of an attempt answered 2xx: `outcome` stays the delivery's), `delayed 1.2s`,
+   * `reordered after dlv_…` or `held back 5s, no later delivery came`, joined by commas.
+   */
+  chaos?: string;
 }
 
 export interface WorkerOptions {
@@ -50,6 +58,8 @@ export interface WorkerOptions {
   timeScale: number;
   rateLimit: number;
   concurrency: number;
+  /** Chaos delivery (issue 18); undefined (the default) for none. */
+  chaos?: ChaosSettings;
   onAttempt: (info: AttemptInfo) => void;
   onError: (error: unknown) => void;
 }
@@ -64,6 +74,7 @@ export function createWorker(options: WorkerOptions) {
   const timeoutMs = scaled(ATTEMPT_TIMEOUT_MS, timeScale);
   const windowMs = scaled(RATE_WINDOW_MS, timeScale);
   const shutdown = new AbortController();
+  let stopping = false;
   const sender = createSender({
     timeoutMs,
     connections: concurrency + reserveSlots(concurrency),
@@ -72,19 +83,25 @@ export function createWorker(options: WorkerOptions) {
   const streaks = createFailureStreaks();
   /** Webhooks whose committed failure count is known to be 0: a success on one needs no write. */
   const noFailures = store.cache<string, true>();
+  const rate = createRateWindow(options.rateLimit, windowMs);
+  const chaos = options.chaos === undefined ? undefined : createChaos(options.chaos, timeScale);
   const queue = createQueue({
     store,
     now,
     concurrency,
     leaseMs: leaseDuration(timeScale),
-    rate: createRateWindow(options.rateLimit, windowMs),
+    rate,
     windowMs,
     run: attempt,
     onError: options.onError,
+    chaos,
   });
 
-  /** One attempt of a leased delivery; `startedAt` is the time the rate window counted it at. */
-  async function attempt(delivery: ClaimedDelivery, lease: Lease, startedAt: number): Promise<void> {
+  /**
+   * One attempt of a leased delivery; `startedAt` is the time the rate window counted it at, and
+   * `mark` what chaos did to it. With chaos on, an attempt answered 2xx may be sent again (`resend`).
+   */
+  async function attempt(delivery: ClaimedDelivery, lease: Lease, startedAt: number, mark?: string): Promise<void> {
     const ticket = streaks.start(delivery.webhook_id);
     const number = delivery.attempt_count + 1;
     const headers = deliveryHeaders({
@@ -113,17 +130,88 @@ export function createWorker(options: WorkerOptions) {
     let recorded: { info: AttemptInfo; retryAt: number | null };
     try {
       // Committed together with whatever else finished in this turn (store.commitSoon).
-      recorded = await store.commitSoon(() => record(delivery, lease.token, number, startedAt, result, decided));
+      recorded = await store.commitSoon(() => record(delivery, lease.token, number, startedAt, result, decided, mark));
     } catch (error) {
       options.onError(error);
       return;
     }
     if (recorded.retryAt !== null) queue.dueAt(recorded.retryAt);
+    report(recorded.info);
+    if (chaos !== undefined && attemptSucceeded(result) && chaos.duplicate()) await resend(delivery, number);
+  }
+
+  function report(info: AttemptInfo): void {
     try {
-      options.onAttempt(recorded.info);
+      options.onAttempt(info);
     } catch (error) {
       options.onError(error); // a caller's callback (an assertion in a test suite) must not take the worker down
     }
+  }
+
+  /**
+   * Chaos `duplicate` (issue 18): attempt `number`, answered 2xx, sent once more in the same slot,
+   * as by a platform that lost the answer: the same ids and attempt number, a fresh timestamp and
+   * signature. It takes room in the rate window (none: it is not sent), and is recorded as an
+   * attempt marked `duplicate` that changes neither the delivery nor the failure count.
+   */
+  async function resend(delivery: ClaimedDelivery, number: number): Promise<void> {
+    const at = now();
+    if (stopping || rate.take(delivery.webhook_id, at) !== undefined) return; // stopping starts nothing new
+    const headers = deliveryHeaders({
+      payload: delivery.body,
+      secret: delivery.secret,
+      timestamp: Math.floor(at / 1000),
+      deliveryId: delivery.id,
+      eventId: delivery.event_id,
+      event: delivery.event_type,
+      attempt: number,
+      userAgent: USER_AGENT,
+    });
+    let result: SendResult;
+    try {
+      result = await sender.send({ url: delivery.url, headers, body: delivery.body });
+    } catch (error) {
+      if (!shutdown.signal.aborted) options.onError(error);
+      return; // stopping: not sent in full, not recorded
+    }
+    const ok = attemptSucceeded(result);
+    const error = ok ? null : (result.error ?? `HTTP ${result.statusCode}`);
+    try {
+      await store.commitSoon(() =>
+        store.attempts.insert({
+          delivery_id: delivery.id,
+          webhook_id: delivery.webhook_id,
+          number,
+          at,
+          status_code: result.statusCode,
+          duration_ms: result.durationMs,
+          error,
+          response_body: result.responseBody,
+          chaos: 'duplicate',
+        }),
+      );
+    } catch (failure) {
+      options.onError(failure);
+      return;
+    }
+    report({
+      type: 'attempt',
+      at: iso(at),
+      deliveryId: delivery.id,
+      webhookId: delivery.webhook_id,
+      eventId: delivery.event_id,
+      event: delivery.event_type,
+      url: delivery.url,
+      attempt: number,
+      maxAttempts: MAX_ATTEMPTS,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error,
+      outcome: 'succeeded', // the delivery's, which a duplicate never changes
+      nextAttemptAt: null,
+      webhookDisabled: false,
+      chaos: 'duplicate',
+    });
   }
 
   /**
@@ -137,6 +225,7 @@ export function createWorker(options: WorkerOptions) {
     startedAt: number,
     result: SendResult,
     decided: readonly boolean[],
+    mark: string | undefined,
   ): { info: AttemptInfo; retryAt: number | null } {
     const ok = attemptSucceeded(result);
     const error = ok ? null : (result.error ?? `HTTP ${result.statusCode}`);
@@ -149,6 +238,7 @@ export function createWorker(options: WorkerOptions) {
       duration_ms: result.durationMs,
       error: result.error ?? error,
       response_body: result.responseBody,
+      chaos: mark ?? null,
     });
     const delay = ok ? undefined : retryDelayAfter(number, timeScale);
     const end: AttemptEnd = ok
@@ -170,26 +260,25 @@ export function createWorker(options: WorkerOptions) {
             : 'cancelled';
     if (outcome === 'retrying' && webhookDisabled) outcome = 'cancelled';
     const retryAt = outcome === 'retrying' && end.status === 'pending' ? end.retryAt : null;
-    return {
-      retryAt,
-      info: {
-        type: 'attempt',
-        at: iso(startedAt),
-        deliveryId: delivery.id,
-        webhookId: delivery.webhook_id,
-        eventId: delivery.event_id,
-        event: delivery.event_type,
-        url: delivery.url,
-        attempt: number,
-        maxAttempts: MAX_ATTEMPTS,
-        statusCode: result.statusCode,
-        durationMs: result.durationMs,
-        error,
-        outcome,
-        nextAttemptAt: retryAt === null ? null : iso(retryAt),
-        webhookDisabled,
-      },
+    const info: AttemptInfo = {
+      type: 'attempt',
+      at: iso(startedAt),
+      deliveryId: delivery.id,
+      webhookId: delivery.webhook_id,
+      eventId: delivery.event_id,
+      event: delivery.event_type,
+      url: delivery.url,
+      attempt: number,
+      maxAttempts: MAX_ATTEMPTS,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error,
+      outcome,
+      nextAttemptAt: retryAt === null ? null : iso(retryAt),
+      webhookDisabled,
     };
+    if (mark !== undefined) info.chaos = mark;
+    return { retryAt, info };
   }
 
   /** Applies results decided in start order to the webhook's consecutive failures; true when this disabled it. */
@@ -232,6 +321,7 @@ export function createWorker(options: WorkerOptions) {
      * rest and releases their leases (they go out again on the next start).
      */
     async stop(graceMs: number): Promise<void> {
+      stopping = true;
       queue.stop();
       if (queue.inFlight > 0) {
         let graceTimer: NodeJS.Timeout | undefined;

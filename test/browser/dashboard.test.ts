@@ -118,6 +118,11 @@ describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => 
     expect(bad.requests).toHaveLength(8);
   });
 
+  it('says nothing of chaos delivery when it is off', async () => {
+    expect(await page.locator('#chaos-mode').isHidden()).toBe(true);
+    expect(await page.locator('.chaos:not(#chaos-mode)').count()).toBe(0);
+  });
+
   it('keeps what a user typed as inert text', async () => {
     const description = page.locator(`#webhooks tr[data-webhook="${hooks.good.id}"] .desc`);
     expect(await description.textContent()).toBe(HOSTILE_DESCRIPTION);
@@ -237,4 +242,64 @@ describe.skipIf(!existsSync(CHROMIUM))('monitoring page /admin/webhooks', () => 
     expect(await withHost('evil.example', '/admin/webhooks')).toBe(403);
     expect(await withHost(`localhost:${new URL(dispatcher.url).port}`, `/admin/api/overview?token=${token}`)).toBe(200);
   });
+});
+
+// Chaos delivery (issue 18): the page says chaos mode is on, and badges what chaos did.
+describe.skipIf(!existsSync(CHROMIUM))('monitoring page with --chaos', () => {
+  let chaotic: RunningDispatcher;
+  let receiver: Receiver;
+  let chaosBrowser: Browser;
+
+  afterAll(async () => {
+    await chaosBrowser?.close();
+    await Promise.all([chaotic?.stop(), receiver?.close()]);
+  });
+
+  it('shows chaos mode with its spec, a badge on each chaotic delivery, and the duplicate among its attempts', async () => {
+    [chaotic, receiver] = await Promise.all([
+      startDispatcher({
+        timeScale: 0.05,
+        userKeys: ['chaos_page_key:user_chaos'],
+        extraArgs: ['--chaos', 'duplicate=1,delay=200ms-1s,seed=3'],
+      }),
+      startReceiver({ status: 200, body: 'ok' }),
+    ]);
+    const call = async <T>(path: string, body: unknown): Promise<T> => {
+      const res = await fetch(chaotic.url + path, {
+        method: 'POST',
+        headers: { authorization: 'Bearer chaos_page_key', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    };
+    const hook = await call<WebhookWithSecret>('/api/webhooks', { url: receiver.url, events: ['trade.completed'] });
+    await call('/api/events', { event: 'trade.completed', data: EVENT_CATALOG['trade.completed'].sample.data });
+    await receiver.waitForCount(2); // the attempt and its duplicate
+    const deliveryId = String(receiver.requests[0]?.headers['x-v2k-delivery']);
+
+    chaosBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    const chaosPage = await chaosBrowser.newPage({ viewport: { width: 1280, height: 700 } });
+    const errors: string[] = [];
+    chaosPage.on('pageerror', (error) => errors.push(error.message));
+    await chaosPage.goto(chaotic.adminUrl);
+    await chaosPage.waitForSelector('#chaos-mode:not([hidden])');
+    expect(await chaosPage.locator('#chaos-mode').textContent()).toBe('chaos mode: duplicate=1,delay=200ms-1s,seed=3');
+
+    const row = chaosPage.locator(`#deliveries tr[data-delivery="${deliveryId}"]`);
+    await expect.poll(() => row.locator('.chaos').textContent(), { timeout: 15_000 }).toMatch(/duplicate/);
+    expect(await row.locator('.chaos').textContent()).toMatch(/^chaos: delayed \d+ms; duplicate$/);
+    await row.click();
+    const attempts = chaosPage.locator(`tr[data-attempts-of="${deliveryId}"] tbody tr`);
+    await expect.poll(() => attempts.count()).toBe(2);
+    expect(await attempts.nth(0).locator('.chaos').textContent()).toMatch(/^chaos: delayed \d+ms$/);
+    expect(await attempts.nth(1).locator('.chaos').textContent()).toBe('chaos: duplicate');
+    expect(await chaosPage.locator('#webhooks tr[data-webhook] [data-field="state"]').textContent()).toBe('active');
+    expect(errors).toEqual([]);
+    expect(await chaosPage.content()).not.toContain(hook.secret);
+    await chaosPage.screenshot({ path: `${RESULTS}dashboard-chaos.png`, fullPage: true });
+  }, 60_000);
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { insertEvent, serializeEnvelope } from '../../src/dispatcher/accept.js';
-import { createRateWindow, reserveSlots } from '../../src/dispatcher/policy.js';
+import { createChaos, type Chaos } from '../../src/dispatcher/chaos.js';
+import { REORDER_HOLD_MS, createRateWindow, reserveSlots } from '../../src/dispatcher/policy.js';
 import { share, type DueWebhook, type SlotUse } from '../../src/dispatcher/fair-share.js';
 import { MAX_IDLE_MS, createQueue } from '../../src/dispatcher/queue.js';
 import {
@@ -22,6 +23,8 @@ interface Started {
   delivery: ClaimedDelivery;
   lease: Lease;
   startedAt: number;
+  /** What chaos did to it (rule 7), if anything. */
+  chaos: string | undefined;
   finish(end?: AttemptEnd): Promise<void>;
 }
 
@@ -63,7 +66,13 @@ function enqueue(webhookId: string, user: string, count = 1): string[] {
   );
 }
 
-function queue(options: { concurrency: number; rateLimit?: number; windowMs?: number; leaseMs?: number }) {
+function queue(options: {
+  concurrency: number;
+  rateLimit?: number;
+  windowMs?: number;
+  leaseMs?: number;
+  chaos?: Chaos;
+}) {
   const started: Started[] = [];
   const errors: unknown[] = [];
   const q = createQueue({
@@ -73,12 +82,14 @@ function queue(options: { concurrency: number; rateLimit?: number; windowMs?: nu
     leaseMs: options.leaseMs ?? 30_000,
     rate: createRateWindow(options.rateLimit ?? 0, options.windowMs ?? 60_000),
     windowMs: options.windowMs ?? 60_000,
-    run(delivery, lease, startedAt) {
+    chaos: options.chaos,
+    run(delivery, lease, startedAt, chaos) {
       return new Promise<void>((resolve) => {
         started.push({
           delivery,
           lease,
           startedAt,
+          chaos,
           async finish(end = { status: 'succeeded' }) {
             store.deliveries.finish(delivery.id, lease.token, delivery.attempt_count + 1, end);
             if (end.status === 'pending') q.dueAt(end.retryAt);
@@ -296,5 +307,63 @@ describe('the delivery queue on a fake clock', () => {
     expect(started).toHaveLength(0);
     await advance(1);
     expect(started).toHaveLength(1);
+  });
+
+  describe('chaos (rule 7)', () => {
+    const chaos = (over: { reorder?: number; delayMinMs?: number; delayMaxMs?: number; seed?: number }) =>
+      createChaos({ duplicate: 0, reorder: 0, delayMinMs: 0, delayMaxMs: 0, seed: 1, ...over }, 1);
+
+    it('holds a delivery back in the store without a slot, and sends it once a later one has ended', async () => {
+      webhook('wh_a', 'u1');
+      const [first, second] = enqueue('wh_a', 'u1', 2);
+      // Seed 5 at one in two: the first delivery's attempt is held back, the second's is not.
+      const { q, started, ids, errors } = queue({ concurrency: 1, chaos: chaos({ reorder: 0.5, seed: 5 }) });
+      q.start();
+      await advance();
+      expect(ids()).toEqual([second]); // the only slot went to the later delivery
+      expect(started[0]!.chaos).toBeUndefined();
+      await advance(1_000);
+      expect(ids()).toEqual([second]); // held while the later one is in flight
+      await started[0]!.finish();
+      expect(ids()).toEqual([second, first]);
+      expect(started[1]!.chaos).toBe(`reordered after ${second}`);
+      expect(errors).toEqual([]);
+    });
+
+    it('lets a held delivery go when no later one comes', async () => {
+      webhook('wh_a', 'u1');
+      const [lone] = enqueue('wh_a', 'u1');
+      const { q, started, ids } = queue({ concurrency: 1, chaos: chaos({ reorder: 1 }) });
+      q.start();
+      await advance(REORDER_HOLD_MS - 1);
+      expect(ids()).toEqual([]);
+      await advance(1);
+      expect(ids()).toEqual([lone]);
+      expect(started[0]!.chaos).toBe('held back 5s, no later delivery came');
+    });
+
+    it('delays an attempt in the store, holding no slot', async () => {
+      webhook('wh_a', 'u1');
+      const [late] = enqueue('wh_a', 'u1');
+      const { q, started, ids } = queue({ concurrency: 1, chaos: chaos({ delayMinMs: 2_000, delayMaxMs: 2_000 }) });
+      q.start();
+      await advance();
+      expect(ids()).toEqual([]);
+      await advance(1_999);
+      expect(ids()).toEqual([]);
+      await advance(1);
+      expect(ids()).toEqual([late]);
+      expect(started[0]!.chaos).toBe('delayed 2s');
+    });
+
+    it('sends without a mark and holds nothing when chaos is off', async () => {
+      webhook('wh_a', 'u1');
+      const queued = enqueue('wh_a', 'u1', 2);
+      const { q, started, ids } = queue({ concurrency: 2 });
+      q.start();
+      await advance();
+      expect(ids()).toEqual(queued);
+      expect(started.map((s) => s.chaos)).toEqual([undefined, undefined]);
+    });
   });
 });

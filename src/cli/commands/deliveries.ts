@@ -73,7 +73,7 @@ function renderOne(delivery: Delivery, paint: (ok: boolean, text: string) => str
       table(
         ['#', 'AT', 'RESULT', 'TIME', 'RESPONSE'],
         delivery.attempts.map((a) => [
-          String(a.number),
+          a.chaos === undefined ? String(a.number) : `${a.number} [chaos: ${a.chaos}]`,
           a.at,
           paint(attemptSucceeded(a), attemptResult(a)),
           formatDuration(a.durationMs),

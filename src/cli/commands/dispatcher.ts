@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { createDispatcher, type AttemptInfo } from '../../dispatcher/index.js';
+import { createDispatcher, type AttemptInfo, type ChaosOptions } from '../../dispatcher/index.js';
 import { parseUserKey, parseUserKeyList, type UserKey } from '../../dispatcher/keys.js';
 import { DISABLE_AFTER_FAILURES } from '../../dispatcher/policy.js';
 import type { Context } from '../context.js';
@@ -16,6 +16,9 @@ export interface DispatcherCommandOptions {
   /** Every --user-key KEY:USER given. */
   userKey?: string[];
   userKeysFile?: string;
+  /** --chaos, parsed. */
+  chaos?: ChaosOptions;
+  chaosSeed?: number;
 }
 
 /** Users' keys from the environment (SPEC §4): `KEY:USER,KEY:USER`. */
@@ -25,6 +28,7 @@ export async function run(options: DispatcherCommandOptions, ctx: Context): Prom
   const { output } = ctx;
   const userKeys = await readUserKeys(options, ctx.env, (message) => output.warn(message));
   if (options.concurrency < 1) throw new UsageError('--concurrency must be at least 1.');
+  const chaos = chaosOptions(options);
   const dispatcher = await createDispatcher({
     dbPath: options.db === ':memory:' ? options.db : resolve(options.db),
     port: options.port,
@@ -33,6 +37,7 @@ export async function run(options: DispatcherCommandOptions, ctx: Context): Prom
     rateLimit: options.rateLimit,
     concurrency: options.concurrency,
     userKeys: userKeys.length > 0 ? userKeys : undefined,
+    chaos,
     onAttempt: (info) => (output.json ? output.jsonLine(info) : output.line(formatAttempt(info, output.style))),
     logger: { warn: (message) => output.warn(message) },
   });
@@ -43,12 +48,18 @@ export async function run(options: DispatcherCommandOptions, ctx: Context): Prom
       url: dispatcher.url,
       adminUrl: dispatcher.adminUrl,
       ...(dispatcher.devKey === undefined ? {} : { devKey: dispatcher.devKey }),
+      ...(dispatcher.chaos === undefined ? {} : { chaos: dispatcher.chaos }),
     });
   } else {
     output.line(`Dispatcher listening on ${output.style.bold(dispatcher.url)}`);
     if (dispatcher.devKey !== undefined) output.line(`Dev API key (user_dev): ${dispatcher.devKey}`);
     else output.line(`API keys for: ${[...new Set(userKeys.map((k) => k.user))].join(', ')}`);
     output.line(`Monitoring page: ${dispatcher.adminUrl}`);
+    if (dispatcher.chaos !== undefined)
+      output.line(
+        `${output.style.magenta('Chaos mode:')} ${dispatcher.chaos}\n` +
+          `  Some deliveries go twice, out of order or late, on purpose; each is marked [chaos: …]. Replay: --chaos ${dispatcher.chaos}`,
+      );
     output.info(
       `Database ${resolve(options.db)}; time scale ${options.timeScale}, rate limit ${options.rateLimit || 'none'}, concurrency ${options.concurrency}.\n` +
         `Point the CLI at it: V2K_API_URL=${dispatcher.url} V2K_API_KEY=<key> v2k-webhooks list   (Ctrl-C to stop)`,
@@ -67,6 +78,25 @@ export async function run(options: DispatcherCommandOptions, ctx: Context): Prom
   });
   if (!output.json) output.info('Stopping: finishing the attempts in flight…');
   await dispatcher.close();
+}
+
+/** --chaos with --chaos-seed folded in (issue 18). */
+function chaosOptions(options: DispatcherCommandOptions): ChaosOptions | undefined {
+  const { chaos, chaosSeed } = options;
+  if (chaos === undefined) {
+    if (chaosSeed !== undefined)
+      throw new UsageError(
+        '--chaos-seed seeds --chaos, which is not given.',
+        'Add --chaos duplicate=0.1,reorder=0.2,delay=0-2s (docs/chaos.md).',
+      );
+    return undefined;
+  }
+  if (chaosSeed === undefined) return chaos;
+  if (chaos.seed !== undefined && chaos.seed !== chaosSeed)
+    throw new UsageError(
+      `Two chaos seeds: seed=${chaos.seed} in --chaos and --chaos-seed ${chaosSeed}. Give the seed once.`,
+    );
+  return { ...chaos, seed: chaosSeed };
 }
 
 /**
@@ -115,5 +145,12 @@ function formatAttempt(info: AttemptInfo, style: Context['output']['style']): st
   const disabled = info.webhookDisabled
     ? style.red(` — webhook ${info.webhookId} disabled after ${DISABLE_AFTER_FAILURES} consecutive failures`)
     : '';
-  return `${time}  ${info.event.padEnd(17)} ${info.deliveryId} → ${info.url}  ${status} ${info.durationMs}ms  attempt ${info.attempt}/${info.maxAttempts}  ${verdict}${error}${disabled}`;
+  const start = `${time}  ${info.event.padEnd(17)} ${info.deliveryId} → ${info.url}  ${status} ${info.durationMs}ms  attempt ${info.attempt}/${info.maxAttempts}`;
+  if (info.chaos === undefined) return `${start}  ${verdict}${error}${disabled}`;
+  const mark = style.magenta(`[chaos: ${info.chaos}]`);
+  if (info.chaos !== 'duplicate') return `${start}  ${verdict}${error}${disabled}  ${mark}`;
+  // A duplicate never changes its delivery; what matters is how the receiver took it.
+  return info.error === null
+    ? `${start}  ${style.green('duplicate answered 2xx')}  ${mark}`
+    : `${start}  ${style.red(`duplicate refused (${info.error})`)}: answer a duplicate 2xx, or the platform retries it and counts failures  ${mark}`;
 }

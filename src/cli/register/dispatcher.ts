@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_DISPATCHER_PORT } from '../../core/defaults.js';
 import { formatDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
+import { parseChaos } from '../../dispatcher/chaos-spec.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_RATE_LIMIT,
@@ -11,7 +12,7 @@ import {
 } from '../../dispatcher/policy.js';
 import type { Lazy } from '../main.js';
 import { examples } from './examples.js';
-import { collect, numberBetween, parseInteger, parsePort } from './parsers.js';
+import { collect, numberBetween, parseInteger, parsePort, usageToArgument } from './parsers.js';
 
 /** The offline emulator of the platform (SPEC §3, §4). */
 export function registerDispatcher(program: Command, lazy: Lazy): void {
@@ -55,6 +56,18 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
         .default(DEFAULT_CONCURRENCY)
         .argParser(parseInteger),
     )
+    .addOption(
+      new Option(
+        '--chaos <spec>',
+        'deliver some events twice, out of order or late, to prove a receiver idempotent: duplicate=P,reorder=P,delay=MIN-MAX (docs/chaos.md)',
+      ).argParser(usageToArgument(parseChaos)),
+    )
+    .addOption(
+      new Option(
+        '--chaos-seed <n>',
+        "seed of --chaos's random draws, to replay a run (default: random, printed)",
+      ).argParser(parseInteger),
+    )
     .hook('preAction', () => {
       // The global --api-key is the key this CLI calls an API with; it means nothing to the dispatcher,
       // whose users' keys were once given with the same flag (issue 16).
@@ -69,5 +82,6 @@ export function registerDispatcher(program: Command, lazy: Lazy): void {
     dispatcher,
     'v2k-webhooks dispatcher',
     'v2k-webhooks dispatcher --port 0 --time-scale 0.01 --user-key ci-key:user_ci',
+    'v2k-webhooks dispatcher --chaos duplicate=0.1,reorder=0.2,delay=0-2s',
   );
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import { isPort, MAX_PORT, MAX_TIMER_MS } from '../../core/limits.js';
+import { parseDuration as parseCoreDuration } from '../../core/duration.js';
+import { isPort, MAX_PORT } from '../../core/limits.js';
 
 /** For repeatable options: `--secret a --secret b` → ['a', 'b']. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -39,23 +40,16 @@ export function numberBetween(min: number, max: number, why: string): (value: st
   };
 }
 
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-/** The longest duration a timer holds, as the message shows it (596h). */
-const MAX_DURATION_SHOWN = `${Math.floor(MAX_TIMER_MS / UNITS.h)}h`;
-
-/**
- * `30s`, `2m`, `500ms` or bare seconds → milliseconds, from 1 ms to what a timer can hold
- * (2^31 − 1 ms, about 24.8 days): a longer one fired at once (issue 16: `--timeout 600h` ended
- * listen after 0.17 s).
- */
-export function parseDuration(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match)
-    throw new InvalidArgumentError(`expected a duration such as 30s, 2m or 500ms, got ${JSON.stringify(value)}.`);
-  const ms = Number(match[1]) * UNITS[(match[2] ?? 's') as keyof typeof UNITS];
-  if (!(ms >= 1 && ms <= MAX_TIMER_MS))
-    throw new InvalidArgumentError(
-      `expected a duration from 1ms to ${MAX_DURATION_SHOWN} (the longest a timer holds), got ${JSON.stringify(value)}.`,
-    );
-  return ms;
+/** A parser that throws a UsageError, as commander's argument parser: its message becomes commander's. */
+export function usageToArgument<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+  };
 }
+
+/** A duration flag (`30s`, `2m`, `500ms`): core's one parser. */
+export const parseDuration: (value: string) => number = usageToArgument(parseCoreDuration);

@@ -69,7 +69,7 @@ export function createFigures(store: Store, { chunk = CHUNK }: { chunk?: number 
   /** One bounded piece of work; true once everything written so far is counted. */
   function step(): boolean {
     const attempts = queries.attemptsAfter(attemptSeq, chunk);
-    for (const [seq, webhookId, deliveryId, number, at, statusCode, durationMs, error] of attempts) {
+    for (const [seq, webhookId, deliveryId, number, at, statusCode, durationMs, error, chaos] of attempts) {
       attemptSeq = seq;
       const t = tally(webhookId);
       t.addAttempt(durationMs, at);
@@ -81,6 +81,7 @@ export function createFigures(store: Store, { chunk = CHUNK }: { chunk?: number 
           at,
           status_code: statusCode,
           error,
+          chaos,
         };
         keep(t.failures, failure);
         keep(recentFailures, failure);

@@ -96,7 +96,10 @@ export function adminRoutes(app: DispatcherContext, token: string): Route[] {
         // Polls that waited for the same refresh share the overview the first of them builds.
         cached ??= fresh();
         if (cached === undefined) {
-          cached = { at: performance.now(), body: JSON.stringify(buildOverview(store, webhook, app.now(), figures)) };
+          cached = {
+            at: performance.now(),
+            body: JSON.stringify(buildOverview(store, webhook, app.now(), figures, app.settings.chaosSpec ?? null)),
+          };
           if (recent.size >= MAX_REUSED) recent.clear();
           recent.set(key, cached);
         }

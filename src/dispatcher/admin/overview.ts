@@ -34,6 +34,8 @@ export interface OverviewDelivery {
   durationMs: number | null;
   createdAt: string;
   lastAttemptAt: string | null;
+  /** With chaos delivery on: what chaos did to its attempts (`duplicate`, `delayed 1.2s`, …), when it did something. */
+  chaos?: string;
 }
 
 export interface OverviewError {
@@ -44,12 +46,16 @@ export interface OverviewError {
   attempt: number;
   statusCode: number | null;
   error: string | null;
+  /** With chaos delivery on: what chaos did to this attempt, when it did something. */
+  chaos?: string;
 }
 
 /** The JSON of GET /admin/api/overview. Never holds a secret. */
 export interface Overview {
   generatedAt: string;
   filter: string | null;
+  /** The chaos spec the dispatcher runs with (`--chaos`, seed included), or null when it delivers without chaos. */
+  chaos: string | null;
   totals: OverviewStats;
   webhooks: OverviewWebhook[];
   recentDeliveries: OverviewDelivery[];
@@ -62,7 +68,13 @@ export interface Overview {
  * The figures come from `figures`, kept incrementally and refreshed by the caller (the page's
  * route); without it they are read in full once.
  */
-export function buildOverview(store: Store, webhookId: string | null, now: number, figures?: Figures): Overview {
+export function buildOverview(
+  store: Store,
+  webhookId: string | null,
+  now: number,
+  figures?: Figures,
+  chaos: string | null = null,
+): Overview {
   if (figures === undefined) {
     figures = createFigures(store);
     figures.refreshNow();
@@ -92,14 +104,17 @@ export function buildOverview(store: Store, webhookId: string | null, now: numbe
   return {
     generatedAt: iso(now),
     filter: webhookId,
+    chaos,
     totals:
       webhookId === null
         ? withFailureRate(known.stats(live.map((row) => row.id)))
         : (webhooks[0]?.stats ?? withFailureRate(known.stats([webhookId]))),
     webhooks,
     recentDeliveries: deliveries.map((d): OverviewDelivery => {
-      const last = attempts.get(d.id)?.at(-1);
-      return {
+      const all = attempts.get(d.id) ?? [];
+      const last = all.at(-1);
+      const marks = [...new Set(all.map((a) => a.chaos).filter((mark): mark is string => Boolean(mark)))];
+      const delivery: OverviewDelivery = {
         id: d.id,
         webhookId: d.webhook_id,
         event: d.event_type,
@@ -110,6 +125,8 @@ export function buildOverview(store: Store, webhookId: string | null, now: numbe
         createdAt: iso(d.created_at),
         lastAttemptAt: last ? iso(last.at) : null,
       };
+      if (marks.length > 0) delivery.chaos = marks.join('; ');
+      return delivery;
     }),
     errors: failed.map((a): OverviewError => ({
       at: iso(a.at),
@@ -120,6 +137,7 @@ export function buildOverview(store: Store, webhookId: string | null, now: numbe
       attempt: a.number,
       statusCode: a.status_code,
       error: a.error,
+      ...(a.chaos ? { chaos: a.chaos } : {}),
     })),
   };
 }

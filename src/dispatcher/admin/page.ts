@@ -44,6 +44,10 @@ tr.delivery:hover, tr.delivery:focus { background: color-mix(in srgb, var(--acce
 tr.attempts > td { background: color-mix(in srgb, var(--accent) 4%, transparent); }
 pre { margin: .25rem 0 0; white-space: pre-wrap; word-break: break-all; max-height: 10rem; overflow: auto; }
 .empty { color: var(--muted); text-align: center; padding: 1rem; }
+.chaos { display: inline-block; margin-left: .4rem; padding: 0 .45rem; border-radius: 999px; font-size: .75rem; font-weight: 600;
+  white-space: nowrap; color: var(--warn); background: color-mix(in srgb, var(--warn) 15%, transparent); border: 1px solid var(--warn); }
+#chaos-mode { margin-left: 0; font-size: .8rem; }
+[hidden] { display: none !important; }
 @media (max-width: 700px) { header, main { padding-left: .75rem; padding-right: .75rem; } th, td { padding: .35rem .4rem; } }
 `;
 
@@ -65,6 +69,9 @@ const pct = (v) => v == null ? '–' : (v * 100).toFixed(1) + ' %';
 const ms = (v) => v == null ? '–' : Math.round(v) + ' ms';
 const time = (iso) => iso ? new Date(iso).toLocaleTimeString() : '–';
 const dateTime = (iso) => iso ? new Date(iso).toLocaleString() : '–';
+
+// Chaos delivery (issue 18): what chaos did to an attempt, as a badge; nothing when it did nothing.
+const badge = (mark) => mark ? el('span', { class: 'chaos', title: 'chaos delivery: ' + mark, dataset: { chaos: mark } }, 'chaos: ' + mark) : '';
 
 function fill(tbody, rows, columns, emptyText) {
   tbody.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { class: 'empty', colspan: String(columns) }, emptyText))]));
@@ -107,7 +114,7 @@ function attemptsRow(id) {
   const body = !attempts ? 'Loading…' : el('table', {},
     el('thead', {}, el('tr', {}, ...['#', 'At', 'Status', 'Duration', 'Error', 'Response (start)'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, ...attempts.map((a) => el('tr', {},
-      el('td', {}, a.number), el('td', {}, time(a.at)), el('td', {}, a.statusCode ?? '–'), el('td', { class: 'num' }, ms(a.durationMs)),
+      el('td', {}, a.number, badge(a.chaos)), el('td', {}, time(a.at)), el('td', {}, a.statusCode ?? '–'), el('td', { class: 'num' }, ms(a.durationMs)),
       el('td', {}, a.error ?? ''), el('td', {}, a.responseBody ? el('pre', { class: 'mono' }, a.responseBody) : '')))));
   return el('tr', { class: 'attempts', dataset: { attemptsOf: id } }, el('td', { colspan: '7' }, body));
 }
@@ -131,7 +138,7 @@ function renderDeliveries(deliveries) {
   const rows = [];
   for (const d of deliveries) {
     const row = el('tr', { class: 'delivery', tabindex: '0', 'aria-expanded': String(state.open.has(d.id)), dataset: { delivery: d.id } },
-      el('td', {}, time(d.createdAt)), el('td', {}, d.event), el('td', { class: 'mono' }, d.webhookId),
+      el('td', {}, time(d.createdAt)), el('td', {}, d.event, badge(d.chaos)), el('td', { class: 'mono' }, d.webhookId),
       el('td', { class: 'status-' + d.status, dataset: { field: 'status' } }, d.status),
       el('td', { class: 'num', dataset: { field: 'attempts' } }, d.attempts),
       el('td', { class: 'num', dataset: { field: 'lastStatusCode' } }, d.lastStatusCode ?? '–'),
@@ -147,7 +154,7 @@ function renderDeliveries(deliveries) {
 function renderErrors(errors) {
   fill($('errors'), errors.map((e) => el('tr', {},
     el('td', {}, dateTime(e.at)), el('td', { class: 'mono' }, e.webhookId), el('td', {}, e.event), el('td', { class: 'num' }, e.attempt),
-    el('td', { class: 'num' }, e.statusCode ?? '–'), el('td', { class: 'mono' }, e.error ?? ''))), 6, 'No failed attempts.');
+    el('td', { class: 'num' }, e.statusCode ?? '–'), el('td', { class: 'mono' }, e.error ?? '', badge(e.chaos)))), 6, 'No failed attempts.');
 }
 
 let last = null;
@@ -158,6 +165,8 @@ function render() {
   renderWebhooks(state.webhook ? last.webhooks.filter((w) => w.id === state.webhook) : last.webhooks);
   renderDeliveries(last.recentDeliveries);
   renderErrors(last.errors);
+  $('chaos-mode').hidden = !last.chaos;
+  $('chaos-mode').textContent = last.chaos ? 'chaos mode: ' + last.chaos : '';
   $('updated').textContent = 'updated ' + time(last.generatedAt);
   $('updated').dataset.generatedAt = last.generatedAt;
 }
@@ -220,6 +229,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <h1>V2K webhooks · dispatcher monitor</h1>
   <div class="controls">
     <label>Webhook <select id="filter" aria-label="Filter by webhook"><option value="">All webhooks</option></select></label>
+    <span id="chaos-mode" class="chaos" title="the dispatcher runs with --chaos: some deliveries are duplicated, reordered or late on purpose" hidden></span>
     <span id="live" class="live"><span id="updated">loading…</span></span>
   </div>
 </header>

@@ -4,8 +4,8 @@ import type { AttemptRow } from './rows.js';
 /** The log of every attempt: status, duration, error and the first 4 KiB of the answer. */
 export function attemptQueries(db: Db) {
   const insert = db.prepare(`
-    INSERT INTO attempts (delivery_id, webhook_id, number, at, status_code, duration_ms, error, response_body)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    INSERT INTO attempts (delivery_id, webhook_id, number, at, status_code, duration_ms, error, response_body, chaos)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const forDelivery = db.prepare(`SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number, seq`);
   const startedSince = db.prepare(`SELECT webhook_id, at FROM attempts WHERE at > ? ORDER BY at`);
   const failedRecent = db.prepare(`
@@ -24,6 +24,7 @@ export function attemptQueries(db: Db) {
         a.duration_ms,
         a.error,
         a.response_body,
+        a.chaos ?? null,
       ),
     /** Attempts of several deliveries at once, keyed by delivery id. */
     forDeliveries(ids: readonly string[]): Map<string, AttemptRow[]> {

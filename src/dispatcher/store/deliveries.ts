@@ -88,6 +88,9 @@ export function deliveryQueries(db: Db, now: () => number) {
   const deferDue = db.prepare(`
     UPDATE deliveries SET next_attempt_at = @at, updated_at = @now
     WHERE seq IN (SELECT d.seq FROM deliveries d WHERE d.webhook_id = @webhookId AND ${WAITING} AND d.next_attempt_at < @at)`);
+  const bringForward = db.prepare(`
+    UPDATE deliveries SET next_attempt_at = @at, updated_at = @now
+    WHERE id = @id AND status = 'pending' AND lease_token IS NULL AND next_attempt_at > @at`);
   const release = db.prepare(`
     UPDATE deliveries SET lease_token = NULL, lease_expires_at = NULL, updated_at = @now WHERE id = @id AND lease_token = @token`);
   const reclaimExpired = db.prepare(`
@@ -151,6 +154,8 @@ export function deliveryQueries(db: Db, now: () => number) {
     defer: (id: string, token: string, at: number): void => void defer.run({ id, token, at, now: now() }),
     /** Puts every waiting delivery of a webhook due before `at` back until `at` (its rate window is full). */
     deferDue: (webhookId: string, at: number): number => deferDue.run({ webhookId, at, now: now() }).changes,
+    /** Makes a waiting delivery due at `at` if it was due later (chaos: what it was held back for has happened). */
+    bringForward: (id: string, at: number): void => void bringForward.run({ id, at, now: now() }),
     release: (id: string, token: string): void => void release.run({ id, token, now: now() }),
     /** Frees the leases of attempts that outlived them; those deliveries go out again (at least once). */
     reclaimExpired: (): number => reclaimExpired.run({ now: now() }).changes,

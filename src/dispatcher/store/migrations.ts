@@ -86,4 +86,9 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX deliveries_due;
   CREATE INDEX deliveries_waiting ON deliveries (webhook_id, next_attempt_at, seq) WHERE status = 'pending' AND lease_token IS NULL;
   `,
+  // 3: chaos delivery (issue 18): what chaos did to an attempt ('duplicate', 'delayed 1.2s', …);
+  // NULL for every attempt made without --chaos.
+  `
+  ALTER TABLE attempts ADD COLUMN chaos TEXT;
+  `,
 ];

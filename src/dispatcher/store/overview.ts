@@ -10,7 +10,7 @@ import type { Db } from './db.js';
 export function overviewQueries(db: Db) {
   const attemptsAfter = db
     .prepare(
-      `SELECT seq, webhook_id, delivery_id, number, at, status_code, duration_ms, error
+      `SELECT seq, webhook_id, delivery_id, number, at, status_code, duration_ms, error, chaos
        FROM attempts WHERE seq > ? ORDER BY seq LIMIT ?`,
     )
     .raw();
@@ -21,7 +21,7 @@ export function overviewQueries(db: Db) {
     .prepare(`SELECT seq, status FROM deliveries WHERE seq >= ? AND seq < ? AND status != 'pending'`)
     .raw();
   return {
-    /** [seq, webhook_id, delivery_id, number, at, status_code, duration_ms, error], oldest first. */
+    /** [seq, webhook_id, delivery_id, number, at, status_code, duration_ms, error, chaos], oldest first. */
     attemptsAfter: (seq: number, limit: number) => attemptsAfter.all(seq, limit) as AttemptTuple[],
     /** [seq, webhook_id, status], oldest first. */
     deliveriesAfter: (seq: number, limit: number) => deliveriesAfter.all(seq, limit) as Array<[number, string, string]>,
@@ -30,5 +30,15 @@ export function overviewQueries(db: Db) {
   };
 }
 
-export type AttemptTuple = [number, string, string, number, number, number | null, number, string | null];
+export type AttemptTuple = [
+  number,
+  string,
+  string,
+  number,
+  number,
+  number | null,
+  number,
+  string | null,
+  string | null,
+];
 export type OverviewQueries = ReturnType<typeof overviewQueries>;

@@ -39,6 +39,8 @@ export interface AttemptRow {
   duration_ms: number;
   error: string | null;
   response_body: string | null;
+  /** What chaos delivery did to this attempt (issue 18); null or absent without --chaos. */
+  chaos?: string | null;
 }
 
 /** Times in API answers: ISO 8601, each millisecond formatted once. */
@@ -65,6 +67,8 @@ export function toAttempt(row: AttemptRow): Attempt {
     durationMs: row.duration_ms,
     error: row.error,
     responseBody: row.response_body,
+    // An extra field only on attempts chaos touched, so a delivery keeps SPEC §3's shape without --chaos.
+    ...(row.chaos ? { chaos: row.chaos } : {}),
   };
 }
 
