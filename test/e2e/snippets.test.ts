@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { GUIDE } from '../../src/checker/result.js';
 import { BIN } from '../helpers/cli.js';
+import { runIsolatedBash } from '../helpers/isolated-shell.js';
 import { commandsOf, parseMarkdown, SHELL_LANGUAGES, type FencedBlock } from '../helpers/markdown.js';
 
 /*
@@ -55,20 +54,6 @@ function listDocs(): string[] {
 }
 
 const read = (file: string) => parseMarkdown(readFileSync(join(ROOT, file), 'utf8'));
-
-/** How a session gets its own network: root may unshare; others may through a user namespace. */
-const ISOLATION = ((): string[] | undefined => {
-  const base = ['--net', '--pid', '--fork', '--mount-proc', '--kill-child'];
-  for (const flags of [base, ['--map-root-user', ...base]]) {
-    try {
-      execFileSync('unshare', [...flags, 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore', timeout: 10_000 });
-      return flags;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-})();
 
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
@@ -126,7 +111,6 @@ async function runSession(file: string, blocks: FencedBlock[]): Promise<Session>
     // The harness's own processes are not jobs of this shell, so a snippet's `wait` or `kill %1` never meets them.
     '__v2k_stop() { kill $(jobs -p) $(cat "$H"/*.pid 2>/dev/null) 2>/dev/null; wait 2>/dev/null; true; }',
     'trap __v2k_stop EXIT',
-    ...(ISOLATION ? ['ip link set lo up'] : []),
     `cd ${shellQuote(cwd)}`,
     '( v2k-webhooks dispatcher --port 0 --json --time-scale 0.1 --db "$H/dispatcher.db" > "$H/dispatcher.jsonl" 2> "$H/dispatcher.log" < /dev/null & echo $! > "$H/dispatcher.pid" )',
     '( node "$H/app.mjs" > "$H/app.log" 2>&1 < /dev/null & echo $! > "$H/app.pid" )',
@@ -165,20 +149,17 @@ async function runSession(file: string, blocks: FencedBlock[]): Promise<Session>
   writeFileSync(sessionPath, `${lines.join('\n')}\n`);
 
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('V2K_')));
-  const [command, ...args] = ISOLATION ? ['unshare', ...ISOLATION, 'bash', sessionPath] : ['bash', sessionPath];
-  const result = await execa(command ?? 'bash', args, {
-    reject: false,
-    stdin: 'ignore',
-    timeout: SESSION_TIMEOUT_MS,
-    extendEnv: false,
-    env: {
-      ...inherited,
+  const result = await runIsolatedBash(
+    sessionPath,
+    {
+      ...(inherited as Record<string, string>),
       PATH: `${bin}:${process.env.PATH ?? ''}`,
       HOME: home,
       XDG_CONFIG_HOME: join(home, '.config'),
       NO_COLOR: '1',
     },
-  });
+    SESSION_TIMEOUT_MS,
+  );
   const readOr = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
   return {
     exitCode: result.exitCode,
@@ -188,7 +169,7 @@ async function runSession(file: string, blocks: FencedBlock[]): Promise<Session>
     harnessLogs: () =>
       ['dispatcher.log', 'app.log']
         .map((name) => `--- ${name}\n${readOr(join(harness, name)).slice(-2000)}`)
-        .join('\n') + `\n--- session stderr\n${result.stderr}`,
+        .join('\n') + `\n--- session stderr\n${String(result.stderr)}`,
   };
 }
 
@@ -235,7 +216,7 @@ describe('the shell snippets of README.md and docs/', () => {
   });
 
   it('keeps the README short: the reference lives in docs/', () => {
-    const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').length;
+    const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').trimEnd().split('\n').length;
     expect(lines).toBeLessThanOrEqual(250);
   });
 
