@@ -29,7 +29,7 @@ import { commandsOf, parseMarkdown, SHELL_LANGUAGES, type FencedBlock } from '..
  * - What a reader is assumed to have, each file's session has, in a fresh directory:
  *     `v2k-webhooks` on the PATH (a link to bin/v2k-webhooks.js, as `npm link` makes), an
  *     empty HOME, NO_COLOR, no terminal;
- *     V2K_API_URL / V2K_API_KEY pointing at a real dispatcher (`--time-scale 0.1`, its dev key),
+ *     V2K_API_URL / V2K_API_KEY pointing at a real dispatcher (the platform's timings, its dev key),
  *     standing for the API the reader is logged in to;
  *     "your app" on localhost:3000: a real receiver answering 200 to any path; once ./.env sets
  *     V2K_WEBHOOK_SECRET (as `listen --write-env .env` does) it verifies each POST with it,
@@ -42,7 +42,7 @@ import { commandsOf, parseMarkdown, SHELL_LANGUAGES, type FencedBlock } from '..
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOCS = ['README.md', ...listDocs()];
-const SESSION_TIMEOUT_MS = 90_000;
+const SESSION_TIMEOUT_MS = 120_000;
 
 function listDocs(): string[] {
   const dir = join(ROOT, 'docs');
@@ -112,7 +112,7 @@ async function runSession(file: string, blocks: FencedBlock[]): Promise<Session>
     '__v2k_stop() { kill $(jobs -p) $(cat "$H"/*.pid 2>/dev/null) 2>/dev/null; wait 2>/dev/null; true; }',
     'trap __v2k_stop EXIT',
     `cd ${shellQuote(cwd)}`,
-    '( v2k-webhooks dispatcher --port 0 --json --time-scale 0.1 --db "$H/dispatcher.db" > "$H/dispatcher.jsonl" 2> "$H/dispatcher.log" < /dev/null & echo $! > "$H/dispatcher.pid" )',
+    '( v2k-webhooks dispatcher --port 0 --json --db "$H/dispatcher.db" > "$H/dispatcher.jsonl" 2> "$H/dispatcher.log" < /dev/null & echo $! > "$H/dispatcher.pid" )',
     '( node "$H/app.mjs" > "$H/app.log" 2>&1 < /dev/null & echo $! > "$H/app.pid" )',
     'for __i in $(seq 300); do [ -s "$H/dispatcher.jsonl" ] && curl -sf http://127.0.0.1:3000/ > /dev/null && break; sleep 0.1; done',
     '__ready=$(head -n 1 "$H/dispatcher.jsonl")',
@@ -127,7 +127,7 @@ async function runSession(file: string, blocks: FencedBlock[]): Promise<Session>
     const script = join(harness, `block-${index}.sh`);
     writeFileSync(script, `${commandsOf(block)}\n`);
     const log = shellQuote(join(out, `${index}.log`));
-    lines.push(`echo "start ${index}" >&3`);
+    lines.push(`echo "start ${index} $(date +%s.%N)" >&3`);
     if (block.mode?.kind === 'until-ctrl-c') {
       // Job control: the block gets a process group of its own, which Ctrl+C signals as a terminal would.
       lines.push(
@@ -237,7 +237,7 @@ describe('the shell snippets of README.md and docs/', () => {
             ? `${file}:${block.line}\n${block.code}\n--- its output\n${session.logOf(index)}`
             : `before the first block (the harness)\n${session.harnessLogs()}`;
           const why = session.timedOut ? `timed out after ${SESSION_TIMEOUT_MS / 1000} s` : `exit ${session.exitCode}`;
-          const note = session.progress.filter((line) => !/^(start|ok) \d+$|^ready$/.test(line)).join('\n');
+          const note = session.progress.filter((line) => !/^(start|ok) \d+( [\d.]+)?$|^ready$/.test(line)).join('\n');
           throw new Error(`A snippet failed (${why}) at ${where}${note ? `\n--- ${note}` : ''}`);
         }
         expect(session.exitCode).toBe(0);
