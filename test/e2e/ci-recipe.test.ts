@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +72,7 @@ async function runRecipe(events: string, timeout: string) {
   const path = join(work, 'step.sh');
   writeFileSync(path, `trap 'kill $(jobs -p) 2> /dev/null' EXIT\n${steps}\n`);
   writeFileSync(join(work, 'run.sh'), `exec bash --noprofile --norc -eo pipefail ${JSON.stringify(path)}\n`);
-  return runIsolatedBash(
+  const result = await runIsolatedBash(
     join(work, 'run.sh'),
     {
       ...env,
@@ -86,6 +86,8 @@ async function runRecipe(events: string, timeout: string) {
     },
     80_000,
   );
+  rmSync(work, { recursive: true, force: true });
+  return result;
 }
 
 describe("the README's CI recipe", () => {

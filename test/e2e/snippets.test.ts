@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,8 +101,9 @@ interface Session {
   exitCode: number | undefined;
   timedOut: boolean;
   progress: string[];
-  logOf(index: number): string;
-  harnessLogs(): string;
+  /** What each block printed. */
+  logs: string[];
+  harnessLogs: string;
 }
 
 async function runSession(file: string, blocks: FencedBlock[]): Promise<Session> {
@@ -161,16 +171,18 @@ async function runSession(file: string, blocks: FencedBlock[]): Promise<Session>
     SESSION_TIMEOUT_MS,
   );
   const readOr = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
-  return {
+  const session: Session = {
     exitCode: result.exitCode,
     timedOut: result.timedOut,
     progress: readOr(join(harness, 'progress')).split('\n').filter(Boolean),
-    logOf: (index) => readOr(join(out, `${index}.log`)),
-    harnessLogs: () =>
+    logs: blocks.map((_, index) => readOr(join(out, `${index}.log`))),
+    harnessLogs:
       ['dispatcher.log', 'app.log']
         .map((name) => `--- ${name}\n${readOr(join(harness, name)).slice(-2000)}`)
         .join('\n') + `\n--- session stderr\n${String(result.stderr)}`,
   };
+  rmSync(work, { recursive: true, force: true });
+  return session;
 }
 
 describe('the shell snippets of README.md and docs/', () => {
@@ -234,8 +246,8 @@ describe('the shell snippets of README.md and docs/', () => {
           const index = started - 1;
           const block = blocks[index];
           const where = block
-            ? `${file}:${block.line}\n${block.code}\n--- its output\n${session.logOf(index)}`
-            : `before the first block (the harness)\n${session.harnessLogs()}`;
+            ? `${file}:${block.line}\n${block.code}\n--- its output\n${session.logs[index] ?? ''}`
+            : `before the first block (the harness)\n${session.harnessLogs}`;
           const why = session.timedOut ? `timed out after ${SESSION_TIMEOUT_MS / 1000} s` : `exit ${session.exitCode}`;
           const note = session.progress.filter((line) => !/^(start|ok) \d+( [\d.]+)?$|^ready$/.test(line)).join('\n');
           throw new Error(`A snippet failed (${why}) at ${where}${note ? `\n--- ${note}` : ''}`);
