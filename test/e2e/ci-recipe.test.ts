@@ -1,23 +1,45 @@
-import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
+import { runIsolatedBash } from '../helpers/isolated-shell.js';
+import { parseMarkdown } from '../helpers/markdown.js';
 
-// The README's CI recipe, step for step, on free ports: the dispatcher with a fixed key, a
-// webhook pointing at `listen`, an app verifying with the secret `create` printed, `listen
-// --reject-invalid --expect … --timeout`, events emitted by `trigger` standing in for the app's tests.
+// The README's CI recipe as written: the `run:` script of its "Webhooks end to end" step, read
+// from README.md and run as GitHub Actions runs it (bash -eo pipefail), with the job's env, in a
+// network of its own so its ports (4000, 4001, 3000) are the ones written. Only what stands for
+// the reader's project is replaced, each replacement found exactly once or the test fails:
+// `npx v2k-webhooks` by the built bin (npx would go to the registry), `npm start` by a small app
+// verifying X-V2K-Signature on :3000, `npm test` by `trigger` calls.
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer().on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+
+function recipe(): { script: string; env: Record<string, string> } {
+  const yaml = parseMarkdown(README).blocks.find((b) => b.lang === 'yaml' && b.code.includes('Webhooks end to end'));
+  if (!yaml) throw new Error('README.md has no yaml block with a "Webhooks end to end" step');
+  const lines = yaml.code.split('\n');
+  const step = lines.findIndex((line) => line.includes('Webhooks end to end'));
+  const run = lines.findIndex((line, i) => i > step && /^\s*run: \|\s*$/.test(line));
+  const indent = (line: string) => line.length - line.trimStart().length;
+  const body: string[] = [];
+  for (const line of lines.slice(run + 1)) {
+    if (line.trim() !== '' && indent(line) <= indent(lines[run] ?? '')) break;
+    body.push(line);
+  }
+  const margin = Math.min(...body.filter((l) => l.trim() !== '').map(indent));
+  const env = Object.fromEntries(
+    [...yaml.code.matchAll(/^\s+(V2K_[A-Z_]+): (\S+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  );
+  return { script: body.map((line) => line.slice(margin)).join('\n'), env };
+}
+
+function replaceOnce(script: string, what: string | RegExp, by: string): string {
+  const count = script.split(what).length - 1;
+  if (count !== 1) throw new Error(`The README's recipe holds ${String(what)} ${count} times, not once`);
+  return script.replace(what, by);
+}
 
 const APP = `
 const { createServer } = require('node:http');
@@ -29,71 +51,66 @@ createServer((req, res) => {
   req.on('end', () => {
     const expected = createHmac('sha256', secret).update(Buffer.concat(chunks)).digest('hex');
     const given = String(req.headers['x-v2k-signature'] || '');
-    const ok = given.length === 64 && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+    const ok = req.url === '/webhooks/v2k' && given.length === 64 && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
     res.writeHead(ok ? 200 : 401).end(ok ? 'ok' : 'bad signature');
   });
-}).listen(Number(process.env.APP_PORT), '127.0.0.1');
+}).listen(3000, '127.0.0.1');
 `;
 
-const RECIPE = `
-set -euo pipefail
-v2k() { node "$BIN" "$@"; }
-# Background processes are started as node itself, not through v2k(): $! of a backgrounded
-# function is a subshell, and killing that would leave node running.
-node "$BIN" dispatcher --port "$API_PORT" --db "$WORK/v2k.db" --user-key ci-key:user_ci > "$WORK/dispatcher.log" 2>&1 &
-DISPATCHER=$!
-APP=
-LISTEN=
-trap 'kill $DISPATCHER $APP $LISTEN 2>/dev/null || true' EXIT
-for i in $(seq 100); do curl -sf "$V2K_API_URL/healthz" > /dev/null && break; sleep 0.1; done
-export V2K_WEBHOOK_SECRET=$(v2k create --url "http://127.0.0.1:$RELAY_PORT/" --events '*' --json | jq -r .secret)
-node -e "$APP_SOURCE" & APP=$!
-node "$BIN" listen --port "$RELAY_PORT" --forward "localhost:$APP_PORT/webhooks/v2k" --reject-invalid \\
-  --expect trade.completed --expect "user.kyc.*:2" --timeout "$LISTEN_TIMEOUT" > "$WORK/listen.log" 2>&1 &
-LISTEN=$!
-for i in $(seq 100); do curl -sf "http://127.0.0.1:$RELAY_PORT/" > /dev/null && break; sleep 0.1; done
-for event in $EVENTS; do v2k trigger "$event" > /dev/null; done
-set +e; wait $LISTEN; status=$?; set -e
-cat "$WORK/listen.log"
-exit $status
-`;
-
-async function runRecipe(events: string, listenTimeout: string) {
-  const [apiPort, relayPort, appPort] = await Promise.all([freePort(), freePort(), freePort()]);
+async function runRecipe(events: string, timeout: string) {
   const work = mkdtempSync(join(tmpdir(), 'v2k-ci-recipe-'));
-  return execa('bash', ['-c', RECIPE], {
-    reject: false,
-    timeout: 60_000,
-    env: {
-      BIN,
-      WORK: work,
+  symlinkSync(BIN, join(work, 'v2k-webhooks'));
+  const { script, env } = recipe();
+  let steps = script.replaceAll('npx v2k-webhooks', 'v2k-webhooks');
+  steps = replaceOnce(steps, /^npm start\b/m, 'node -e "$APP_SOURCE"');
+  steps = replaceOnce(
+    steps,
+    /^npm test\b/m,
+    'for event in $EVENTS; do v2k-webhooks trigger "$event" > /dev/null; done;',
+  );
+  steps = replaceOnce(steps, '--timeout 60s', `--timeout ${timeout}`);
+  const path = join(work, 'step.sh');
+  writeFileSync(path, `trap 'kill $(jobs -p) 2> /dev/null' EXIT\n${steps}\n`);
+  writeFileSync(join(work, 'run.sh'), `exec bash --noprofile --norc -eo pipefail ${JSON.stringify(path)}\n`);
+  const result = await runIsolatedBash(
+    join(work, 'run.sh'),
+    {
+      ...env,
+      PATH: `${work}:${process.env.PATH ?? ''}`,
       HOME: work,
       XDG_CONFIG_HOME: join(work, '.config'),
       NO_COLOR: '1',
-      API_PORT: String(apiPort),
-      RELAY_PORT: String(relayPort),
-      APP_PORT: String(appPort),
+      RUNNER_TEMP: work,
       APP_SOURCE: APP,
-      V2K_API_URL: `http://127.0.0.1:${apiPort}`,
-      V2K_API_KEY: 'ci-key',
       EVENTS: events,
-      LISTEN_TIMEOUT: listenTimeout,
     },
-  });
+    80_000,
+  );
+  rmSync(work, { recursive: true, force: true });
+  return result;
 }
 
-describe('the README CI recipe', () => {
-  it('passes when every expected event reaches the app, verified', async () => {
-    const result = await runRecipe('trade.completed user.kyc.approved user.kyc.rejected', '30s');
-    expect(result.stdout).toMatch(/All expectations met: trade\.completed 1\/1, user\.kyc\.\* 2\/2/);
-    expect(result.stdout.match(/\[verified\]/g)).toHaveLength(3);
-    expect(result.stdout.match(/→ 200 /g)).toHaveLength(3);
-    expect(result.exitCode).toBe(0);
+describe("the README's CI recipe", () => {
+  it('is a GitHub Actions job with the API in its env and a run step', () => {
+    const { script, env } = recipe();
+    expect(env).toEqual({ V2K_API_URL: 'http://127.0.0.1:4000', V2K_API_KEY: 'ci-key' });
+    expect(script).toMatch(/^npx v2k-webhooks dispatcher /m);
+    expect(script).toMatch(/^wait \$LISTEN\b/m);
   });
+
+  it('passes when every expected event reaches the app, verified', async () => {
+    const result = await runRecipe('trade.completed user.kyc.approved user.kyc.rejected', '60s');
+    const output = `${String(result.stdout)}\n${String(result.stderr)}`;
+    expect(output).toMatch(/All expectations met: trade\.completed 1\/1, user\.kyc\.\* 2\/2/);
+    expect(output.match(/\[verified\]/g)).toHaveLength(3);
+    expect(output.match(/→ 200 /g)).toHaveLength(3);
+    expect(result.exitCode, output).toBe(0);
+  }, 90_000);
 
   it('fails (exit 1) naming what is missing when an expected event never comes', async () => {
     const result = await runRecipe('trade.completed user.kyc.approved', '3s');
-    expect(result.exitCode).toBe(1);
-    expect(result.stdout).toMatch(/user\.kyc\.\*: 1 of 2/);
+    const output = `${String(result.stdout)}\n${String(result.stderr)}`;
+    expect(result.exitCode, output).toBe(1);
+    expect(output).toMatch(/user\.kyc\.\*: 1 of 2/);
   });
 });

@@ -113,6 +113,12 @@ describe('the package as installed from its tarball', () => {
     expect(license).toMatch(new RegExp(`^${declared} License`));
   });
 
+  it('ships docs/, which the README links to', () => {
+    const pages = readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md'));
+    expect(pages.length).toBeGreaterThan(0);
+    expect(readdirSync(join(installed, 'docs')).sort()).toEqual(pages.sort());
+  });
+
   it('runs the installed bin: --version and demo', async () => {
     const version = await run(join(dir, 'node_modules', '.bin', 'v2k-webhooks'), ['--version']);
     expect(version.stdout.trim()).toBe(pkg.version);
