@@ -34,6 +34,7 @@ import { randomUUID } from 'node:crypto';
 import type { Chaos } from './chaos.js';
 import { share, type DueWebhook } from './fair-share.js';
 import { reserveSlots, type RateWindow } from './policy.js';
+import { InFlight } from '../core/in-flight.js';
 import type { ClaimedDelivery, Lease, Store } from './store/index.js';
 
 /** Longest sleep between two looks at the queue, whatever the clock says. */
@@ -72,7 +73,7 @@ export interface Handoff {
 
 export function createQueue(options: QueueOptions) {
   const { store, now, concurrency, leaseMs, rate, chaos } = options;
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new InFlight();
   const byWebhook = new Map<string, number>();
   const byUser = new Map<string, number>();
   const reserveByUser = new Map<string, number>();
@@ -246,7 +247,8 @@ export function createQueue(options: QueueOptions) {
     } catch (error) {
       attempt = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const job = attempt
+    inFlight.start();
+    void attempt
       .catch((error: unknown) => options.onError(error))
       .finally(() => {
         if (kind === 'shared') shared--;
@@ -256,11 +258,10 @@ export function createQueue(options: QueueOptions) {
         }
         add(byWebhook, webhookId, -1);
         add(byUser, userId, -1);
-        inFlight.delete(job);
+        inFlight.end();
         if (chaos !== undefined) release(delivery);
         tickSoon();
       });
-    inFlight.add(job);
   }
 
   /** Rule 7: an attempt ended; what chaos held back for it becomes due. */
@@ -358,8 +359,8 @@ export function createQueue(options: QueueOptions) {
       timer = undefined;
       timerAt = Infinity;
     },
-    /** Resolves once every attempt in flight now has settled. */
-    settled: (): Promise<unknown> => Promise.allSettled([...inFlight]),
+    /** Resolves once no attempt is in flight (after stop(), none starts). */
+    settled: (): Promise<unknown> => inFlight.idle(),
     /** How many attempts are in flight (for tests and the stop). */
     get inFlight(): number {
       return inFlight.size;

@@ -74,7 +74,7 @@ export function createPoster(options: PosterOptions): Poster {
     bodyTimeout: Math.min(timeoutMs + 1_000, MAX_TIMER_MS),
   });
   const settings = { timeoutMs, keepBytes: options.keepBytes, overflow: options.overflow, now };
-  const inFlight = new Set<Exchange>();
+  const inFlight = new ExchangeList();
   const parsed = new Map<string, { origin: string; path: string }>();
 
   return {
@@ -101,7 +101,7 @@ export function createPoster(options: PosterOptions): Poster {
       const target = parts;
       return new Promise<PostAnswer>((resolve) => {
         const exchange = new Exchange(settings, (answer) => {
-          inFlight.delete(exchange);
+          inFlight.remove(exchange);
           resolve(answer);
         });
         inFlight.add(exchange);
@@ -109,7 +109,7 @@ export function createPoster(options: PosterOptions): Poster {
       });
     },
     stop() {
-      for (const exchange of inFlight) exchange.end('stopped');
+      inFlight.endAll('stopped');
     },
     close: () => agent.close(),
   };
@@ -118,8 +118,42 @@ export function createPoster(options: PosterOptions): Poster {
 const EMPTY = Buffer.alloc(0);
 const ENDED = new Error('the exchange has ended');
 
+/**
+ * The exchanges in flight, for stop(): a list threaded through them. Not a Set: a long-lived Set
+ * taking and dropping an entry per exchange kept each exchange alive into the old generation,
+ * and collecting those cost `listen` about 8 µs per forward (a fifth of the forward's CPU).
+ */
+class ExchangeList {
+  private head: Exchange | undefined;
+
+  add(exchange: Exchange): void {
+    exchange.next = this.head;
+    if (this.head) this.head.prev = exchange;
+    this.head = exchange;
+  }
+
+  remove(exchange: Exchange): void {
+    if (exchange.prev) exchange.prev.next = exchange.next;
+    else if (this.head === exchange) this.head = exchange.next;
+    if (exchange.next) exchange.next.prev = exchange.prev;
+    exchange.prev = exchange.next = undefined;
+  }
+
+  endAll(failure: PostFailure): void {
+    // end() removes each from the list as it settles: take the next one first.
+    for (let exchange = this.head; exchange;) {
+      const next: Exchange | undefined = exchange.next;
+      exchange.end(failure);
+      exchange = next;
+    }
+  }
+}
+
 /** One exchange: a handler for undici's dispatch that settles once. */
 class Exchange implements Dispatcher.DispatchHandler {
+  /** Neighbours in the poster's list of exchanges in flight. */
+  prev: Exchange | undefined;
+  next: Exchange | undefined;
   private readonly started: number;
   private readonly timer: NodeJS.Timeout;
   private controller: Dispatcher.DispatchController | undefined;

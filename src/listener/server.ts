@@ -12,6 +12,7 @@ import {
 } from '../core/limits.js';
 import { BodyError, createBodyReader } from '../http/body.js';
 import { createTimedServer } from '../http/server.js';
+import { InFlight } from '../core/in-flight.js';
 import { HEADER } from '../core/signature.js';
 import { isoTime } from '../core/time.js';
 import { createForwarder, type ForwardAnswer } from './forwarder.js';
@@ -56,16 +57,17 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
   const requestTimeoutMs = checkTimeout(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'request');
   const recorder = options.record === undefined ? undefined : await openRecorder(options.record, logger);
   const forwarder = createForwarder({ timeoutMs: forwardTimeoutMs, now });
-  const inflight = new Set<Promise<void>>();
+  const inflight = new InFlight();
 
   // listen has no key to check first: every sender may send a body, so the one defence is the
   // budget of bodies held at once; past it a sender gets 503 + Retry-After and comes back (issue 16).
   const bodies = createBodyReader({ limit: MAX_BODY_BYTES, budgetBytes: BODY_MEMORY_BUDGET_BYTES });
   const server = createTimedServer(requestTimeoutMs, (req, res) => {
-    const task: Promise<void> = handle(req, res).then(
-      () => void inflight.delete(task),
+    inflight.start();
+    handle(req, res).then(
+      () => inflight.end(),
       (error: unknown) => {
-        inflight.delete(task);
+        inflight.end();
         logger.error(
           `Internal error while handling ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`,
         );
@@ -76,7 +78,6 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         else res.destroy();
       },
     );
-    inflight.add(task);
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -195,12 +196,12 @@ export async function createListener(options: ListenerOptions = {}): Promise<Lis
         // mid-body does not hold the shutdown past that.
         let grace: NodeJS.Timeout | undefined;
         await Promise.race([
-          Promise.all([...inflight]),
+          inflight.idle(),
           new Promise((resolve) => (grace = setTimeout(resolve, Math.min(MAX_TIMER_MS, forwardTimeoutMs + 1_000)))),
         ]);
         clearTimeout(grace);
         server.closeAllConnections();
-        await Promise.all([...inflight]);
+        await inflight.idle();
         await closed;
         await Promise.all([forwarder.close(), recorder?.close()]);
       })();

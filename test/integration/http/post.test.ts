@@ -58,4 +58,21 @@ describe('createPoster', () => {
     expect(answer).toMatchObject({ status: 200, failure: 'too_large' });
     expect(answer.body.length).toBe(0);
   });
+  it('stop() ends every exchange in flight, whichever settled before, and none after', async () => {
+    let hold = true;
+    const url = await serveHook((req, res) => {
+      if (req.headers['x-quick'] === '1' || !hold) res.writeHead(200).end('ok');
+      // the others hang until stopped
+    });
+    const p = poster({ timeoutMs: 30_000 });
+    const hanging = Array.from({ length: 5 }, () => p.post(url, {}, body));
+    await expect(p.post(url, { 'x-quick': '1' }, body)).resolves.toMatchObject({ status: 200, failure: undefined });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    p.stop();
+    const answers = await Promise.all(hanging);
+    expect(answers.map((a) => a.failure)).toEqual(['stopped', 'stopped', 'stopped', 'stopped', 'stopped']);
+    hold = false;
+    p.stop(); // nothing in flight: a no-op
+    await expect(p.post(url, {}, body)).resolves.toMatchObject({ status: 200, failure: undefined });
+  });
 });
