@@ -108,7 +108,7 @@ describe("the README's CI recipe", () => {
   }, 90_000);
 
   it('fails (exit 1) naming what is missing when an expected event never comes', async () => {
-    const result = await runRecipe('trade.completed user.kyc.approved', '3s');
+    const result = await runRecipe('trade.completed user.kyc.approved', '6s');
     const output = `${String(result.stdout)}\n${String(result.stderr)}`;
     expect(result.exitCode, output).toBe(1);
     expect(output).toMatch(/user\.kyc\.\*: 1 of 2/);
