@@ -15,7 +15,7 @@ let failing: Receiver;
 
 beforeAll(async () => {
   [dispatcher, ok, failing] = await Promise.all([
-    startDispatcher({ timeScale: 0.01, userKeys: users }),
+    startDispatcher({ timeScale: 0.05, userKeys: users }),
     startReceiver({ status: 200, body: '{"received":true}' }),
     startReceiver({ status: 500, body: 'boom: the database is down' }),
   ]);

@@ -15,7 +15,7 @@ let receiver: Receiver;
 let hookId: string;
 
 beforeAll(async () => {
-  [dispatcher, receiver] = await Promise.all([startDispatcher({ timeScale: 0.01, userKeys: users }), startReceiver()]);
+  [dispatcher, receiver] = await Promise.all([startDispatcher({ timeScale: 0.05, userKeys: users }), startReceiver()]);
   const api = createApiClient({ baseUrl: dispatcher.url, apiKey: keyOf(users[0] as string) });
   hookId = (await api.createWebhook({ url: receiver.url, events: ['trade.completed'] })).id;
 });

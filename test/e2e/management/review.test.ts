@@ -15,7 +15,7 @@ let dispatcher: RunningDispatcher;
 const servers: Server[] = [];
 
 beforeAll(async () => {
-  dispatcher = await startDispatcher({ timeScale: 0.01, userKeys: users });
+  dispatcher = await startDispatcher({ timeScale: 0.05, userKeys: users });
 });
 
 afterAll(async () => {
