@@ -18,7 +18,7 @@ describe('the library inside a test suite', () => {
     const dispatcher = await createDispatcher({
       dbPath: join(mkdtempSync(join(tmpdir(), 'v2k-lib-')), 'test.db'),
       port: 0,
-      timeScale: 0.01,
+      timeScale: 0.05,
     });
     const seen: ListenerEvent[] = [];
     const listener = await createListener({ port: 0, forward: [app.url], onEvent: (e) => seen.push(e) });

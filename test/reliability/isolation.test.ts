@@ -51,7 +51,7 @@ beforeAll(async () => {
     String(r.headers['x-v2k-event']) === 'trade.failed' ? { status: 500, body: 'no' } : {},
   );
   bobReceiver = await startReceiver();
-  dispatcher = await startDispatcher({ timeScale: 0.01, userKeys: [`${ALICE}:user_alice`, `${BOB}:user_bob`] });
+  dispatcher = await startDispatcher({ timeScale: 0.05, userKeys: [`${ALICE}:user_alice`, `${BOB}:user_bob`] });
   const create = async (key: string, url: string): Promise<string> => {
     const res = await call(dispatcher.url, 'POST', '/api/webhooks', key, { url, events: ['*'], description: 'iso' });
     expect(res.status).toBe(201);
@@ -287,7 +287,7 @@ describe('secrets', () => {
         '--db',
         join(dir, 'd.db'),
         '--time-scale',
-        '0.01',
+        '0.05',
         '--user-key',
         `${ALICE}:user_alice`,
       ],
@@ -382,7 +382,7 @@ describe('secrets', () => {
   });
 
   it('are printed by listen only in its --json ready line (never in its logs, events or record file)', async () => {
-    const own = await startDispatcher({ timeScale: 0.01, userKeys: [`${ALICE}:user_alice`] });
+    const own = await startDispatcher({ timeScale: 0.05, userKeys: [`${ALICE}:user_alice`] });
     const dir = mkdtempSync(join(tmpdir(), 'v2k-iso-listen-'));
     const record = join(dir, 'record.jsonl');
     try {

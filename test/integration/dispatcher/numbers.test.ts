@@ -17,7 +17,7 @@ describe('POST /api/events and numbers that do not survive the JSON round trip (
     ['"extra":{"big":1e400}', 'data.extra.big', 'delivered as null'],
     ['"list":[1,2,9007199254740993]', 'data.list[2]', '9007199254740992'],
   ])('refuses %s with 400 naming %s, and sends nothing', async (extra, field, shown) => {
-    const h = await startHarness({ timeScale: 0.01 });
+    const h = await startHarness({ timeScale: 0.05 });
     const receiver = await h.receiver();
     await h.createWebhook(receiver.url);
     const res = await h.api('POST', '/api/events', undefined, { raw: body(extra), headers: JSON_HEADERS });
@@ -32,7 +32,7 @@ describe('POST /api/events and numbers that do not survive the JSON round trip (
   });
 
   it('accepts numbers that survive, and delivers them as sent', async () => {
-    const h = await startHarness({ timeScale: 0.01 });
+    const h = await startHarness({ timeScale: 0.05 });
     const receiver = await h.receiver();
     await h.createWebhook(receiver.url);
     const extra = '"n":{"max":9007199254740992,"big":1e300,"small":5e-324,"plain":1.5,"sci":2.5e-7}';

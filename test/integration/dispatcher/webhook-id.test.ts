@@ -5,7 +5,7 @@ import { startHarness } from './setup.js';
 
 describe('webhook-id is the event id, the same on every attempt and redelivery (SPEC §2, issue 14)', () => {
   it('a retry and a manual redeliver keep webhook-id; X-V2K-Delivery is new on the redeliver; standardwebhooks verifies each', async () => {
-    const h = await startHarness({ timeScale: 0.01 });
+    const h = await startHarness({ timeScale: 0.05 });
     // The first attempt fails, so the delivery is retried; later ones succeed.
     const receiver = await h.receiver((request) => (request.index === 0 ? { status: 500 } : { status: 200 }));
     const webhook = await h.createWebhook(receiver.url, ['trade.completed']);
