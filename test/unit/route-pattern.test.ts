@@ -31,26 +31,25 @@ describe('matchesPattern: linear time (issue 14)', () => {
     { pattern: 'a.*a.*a.*x', name: 'a.a.….x', event: long, expected: true },
   ];
 
-  // The bound the issue asks for. Generous for a linear scan of 64 KB (well under 1 ms alone), so it
-  // does not flake on a loaded machine; the regular expression it replaces took 17.6 s on 5 KB.
+  // The bound the issue asks for. Generous for a linear scan of 64 KB (well under 1 ms alone), and
+  // the fastest of three runs is what counts, so a GC pause or a busy machine does not fail it; the
+  // regular expression it replaces took 17.6 s on 5 KB (hours on 64 KB), every run.
   it.each(cases)(
     '$pattern against the 64 KB type $name → $expected, in under 10 ms',
     ({ pattern, event, expected }) => {
       expect(event.length).toBeGreaterThanOrEqual(64 * 1024);
       matchesPattern(pattern, event.slice(0, 100)); // compiled before it is timed
-      const started = performance.now();
-      const matched = matchesPattern(pattern, event);
-      const ms = performance.now() - started;
-      expect(matched).toBe(expected);
+      const { result, ms } = fastestOfThree(() => matchesPattern(pattern, event));
+      expect(result).toBe(expected);
       expect(ms).toBeLessThan(10);
     },
   );
 
   it('routes and counts by a 64 KB type through routeFor as quickly', () => {
     const targets = ['*.*.*.approved=localhost:1/a', 'trade.*=localhost:2/t'].map(parseTarget);
-    const started = performance.now();
-    expect(routeFor(targets, long)).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(10);
+    const { result, ms } = fastestOfThree(() => routeFor(targets, long));
+    expect(result).toEqual([]);
+    expect(ms).toBeLessThan(10);
   });
 
   it.each([
@@ -120,3 +119,15 @@ describe('a 64 KB event type on the terminal', () => {
     expect(summary).toMatch(/^fields: a\.a\..*…, b$/);
   });
 });
+
+/** Runs `run` once to warm up, then three times timed: its result, and its fastest time in ms. */
+function fastestOfThree<T>(run: () => T): { result: T; ms: number } {
+  let result = run();
+  let ms = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    result = run();
+    ms = Math.min(ms, performance.now() - started);
+  }
+  return { result, ms };
+}
