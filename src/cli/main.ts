@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { helpRequest, renderHelp, unknownCommand, type HelpSnapshot } from './help.js';
+import { terminalWidth } from './terminal.js';
 
 export type { CommandModule, Lazy } from './program.js';
 
@@ -92,7 +93,7 @@ async function helpFromSnapshot(path: string): Promise<boolean> {
     return true;
   }
   // commander's width rule: the terminal's columns, else 80.
-  process.stdout.write(renderHelp(entry, process.stdout.isTTY ? process.stdout.columns : undefined));
+  process.stdout.write(renderHelp(entry, terminalWidth(process.stdout)));
   return true;
 }
 

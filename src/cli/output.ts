@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { toJsonLine } from '../core/json-line.js';
+import { terminalWidth } from './terminal.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -18,6 +19,8 @@ export interface Output {
   readonly style: ChalkInstance;
   /** Whether stdout is a terminal (tables may be wide, spinners allowed on stderr). */
   readonly isTTY: boolean;
+  /** stdout's terminal width now (see terminalWidth); undefined when lines are not to be fitted. */
+  readonly width: number | undefined;
   /** The command's result: JSON on stdout in --json mode, else the human rendering. */
   result(data: unknown, human: () => string): void;
   /** One JSON object per line (streams such as `listen --json`). */
@@ -64,6 +67,9 @@ export function createOutput(options: OutputOptions): Output {
     json: options.json,
     style,
     isTTY,
+    get width() {
+      return terminalWidth(stdout);
+    },
     stdout,
     stderr,
     result(data, human) {

@@ -36,8 +36,7 @@ export async function run(options: CheckCommandOptions, ctx: Context): Promise<n
     );
   }
 
-  const columns = output.isTTY ? (output.stdout as NodeJS.WriteStream).columns : undefined;
-  const card = createCard(output, columns);
+  const card = createCard(output, output.width);
   try {
     const report = await checkReceiver({
       url,

@@ -38,7 +38,7 @@ export async function run(options: DemoOptions, ctx: Context): Promise<number> {
   const { style } = output;
   const started = performance.now();
   // On a terminal, lines fit it: short ids, wrapped sentences (issue 17).
-  const width = output.isTTY ? process.stdout.columns : undefined;
+  const width = output.width;
   const say = (text: string) => output.line(width === undefined ? text : wrapText(text, width));
   const dir = await mkdtemp(join(tmpdir(), 'v2k-demo-'));
   const [

@@ -47,7 +47,7 @@ export async function run(options: ListenOptions, ctx: Context): Promise<number>
   const events = checkOptions(options, ctx);
   const timeoutMs = options.timeout ?? (expected.length > 0 ? DEFAULT_EXPECT_TIMEOUT_MS : undefined);
   const expectations = createExpectations(expected);
-  const width = output.isTTY ? (process.stdout.columns ?? undefined) : undefined;
+  const width = output.width;
 
   let metNow: () => void = () => undefined;
   const logger: ListenerLogger = {

@@ -82,3 +82,24 @@ describe('demo at a 100-column terminal', () => {
     expect(tooWide(result.output)).toEqual([]);
   });
 });
+
+// A pseudo-terminal nobody sized (`script` from a pipe, some CI runners) reports 0 columns: lines
+// are then written whole, as off a terminal, not fitted to 0 (which put one word on each line).
+describe('a terminal that reports 0 columns', () => {
+  it('demo writes its sentences whole', async () => {
+    const result = await runInPty(['demo'], { env: { HOME: '/nonexistent' }, steps: [], columns: 0 });
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).toMatch(/^Triggering \d+ events; the app fails trade\.failed once/m);
+    const oneWordLines = result.output
+      .split('\n')
+      .filter((line) => /^[^\s]+$/.test(line.trim()) && line.trim().length > 0);
+    expect(oneWordLines).toEqual([]);
+  });
+
+  it('--help lays out as for 80 columns', async () => {
+    const run = (columns: number) => runInPty(['--help'], { env: { HOME: '/nonexistent' }, steps: [], columns });
+    const [zero, eighty] = await Promise.all([run(0), run(80)]);
+    expect(zero.exitCode).toBe(0);
+    expect(zero.output).toBe(eighty.output);
+  });
+});
