@@ -104,16 +104,7 @@ export function createWorker(options: WorkerOptions) {
   async function attempt(delivery: ClaimedDelivery, lease: Lease, startedAt: number, mark?: string): Promise<void> {
     const ticket = streaks.start(delivery.webhook_id);
     const number = delivery.attempt_count + 1;
-    const headers = deliveryHeaders({
-      payload: delivery.body,
-      secret: delivery.secret,
-      timestamp: Math.floor(startedAt / 1000),
-      deliveryId: delivery.id,
-      eventId: delivery.event_id,
-      event: delivery.event_type,
-      attempt: number,
-      userAgent: USER_AGENT,
-    });
+    const headers = headersFor(delivery, number, startedAt);
     let result: SendResult;
     try {
       result = await sender.send({ url: delivery.url, headers, body: delivery.body });
@@ -140,6 +131,20 @@ export function createWorker(options: WorkerOptions) {
     if (chaos !== undefined && attemptSucceeded(result) && chaos.duplicate()) await resend(delivery, number);
   }
 
+  /** The signed headers of attempt `number` of `delivery`, timestamped `at`. */
+  function headersFor(delivery: ClaimedDelivery, number: number, at: number): Record<string, string> {
+    return deliveryHeaders({
+      payload: delivery.body,
+      secret: delivery.secret,
+      timestamp: Math.floor(at / 1000),
+      deliveryId: delivery.id,
+      eventId: delivery.event_id,
+      event: delivery.event_type,
+      attempt: number,
+      userAgent: USER_AGENT,
+    });
+  }
+
   function report(info: AttemptInfo): void {
     try {
       options.onAttempt(info);
@@ -157,16 +162,7 @@ export function createWorker(options: WorkerOptions) {
   async function resend(delivery: ClaimedDelivery, number: number): Promise<void> {
     const at = now();
     if (stopping || rate.take(delivery.webhook_id, at) !== undefined) return; // stopping starts nothing new
-    const headers = deliveryHeaders({
-      payload: delivery.body,
-      secret: delivery.secret,
-      timestamp: Math.floor(at / 1000),
-      deliveryId: delivery.id,
-      eventId: delivery.event_id,
-      event: delivery.event_type,
-      attempt: number,
-      userAgent: USER_AGENT,
-    });
+    const headers = headersFor(delivery, number, at);
     let result: SendResult;
     try {
       result = await sender.send({ url: delivery.url, headers, body: delivery.body });
