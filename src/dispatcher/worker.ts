@@ -131,6 +131,30 @@ export function createWorker(options: WorkerOptions) {
     if (chaos !== undefined && attemptSucceeded(result) && chaos.duplicate()) await resend(delivery, number);
   }
 
+  /** What every report of attempt `number` of `delivery` says, whatever came of it. */
+  function attemptFacts(
+    delivery: ClaimedDelivery,
+    number: number,
+    at: number,
+    result: SendResult,
+    error: string | null,
+  ) {
+    return {
+      type: 'attempt' as const,
+      at: iso(at),
+      deliveryId: delivery.id,
+      webhookId: delivery.webhook_id,
+      eventId: delivery.event_id,
+      event: delivery.event_type,
+      url: delivery.url,
+      attempt: number,
+      maxAttempts: MAX_ATTEMPTS,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error,
+    };
+  }
+
   /** The signed headers of attempt `number` of `delivery`, timestamped `at`. */
   function headersFor(delivery: ClaimedDelivery, number: number, at: number): Record<string, string> {
     return deliveryHeaders({
@@ -191,18 +215,7 @@ export function createWorker(options: WorkerOptions) {
       return;
     }
     report({
-      type: 'attempt',
-      at: iso(at),
-      deliveryId: delivery.id,
-      webhookId: delivery.webhook_id,
-      eventId: delivery.event_id,
-      event: delivery.event_type,
-      url: delivery.url,
-      attempt: number,
-      maxAttempts: MAX_ATTEMPTS,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      error,
+      ...attemptFacts(delivery, number, at, result, error),
       outcome: 'succeeded', // the delivery's, which a duplicate never changes
       nextAttemptAt: null,
       webhookDisabled: false,
@@ -257,18 +270,7 @@ export function createWorker(options: WorkerOptions) {
     if (outcome === 'retrying' && webhookDisabled) outcome = 'cancelled';
     const retryAt = outcome === 'retrying' && end.status === 'pending' ? end.retryAt : null;
     const info: AttemptInfo = {
-      type: 'attempt',
-      at: iso(startedAt),
-      deliveryId: delivery.id,
-      webhookId: delivery.webhook_id,
-      eventId: delivery.event_id,
-      event: delivery.event_type,
-      url: delivery.url,
-      attempt: number,
-      maxAttempts: MAX_ATTEMPTS,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      error,
+      ...attemptFacts(delivery, number, startedAt, result, error),
       outcome,
       nextAttemptAt: retryAt === null ? null : iso(retryAt),
       webhookDisabled,
