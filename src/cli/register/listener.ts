@@ -51,8 +51,8 @@ export function registerListener(program: Command, lazy: Lazy): void {
     .action(lazy(() => import('../commands/listen.js')));
   examples(
     listen,
-    'v2k-webhooks listen --register --forward localhost:3000 --write-env .env',
-    'v2k-webhooks listen --secret "$V2K_WEBHOOK_SECRET" --forward localhost:3000',
+    'v2k-webhooks listen --register --forward localhost:3000/v2k --write-env .env',
+    'v2k-webhooks listen --forward localhost:3000/webhooks/v2k --secret "$SECRET"',
     'v2k-webhooks listen --register --expect trade.completed:2 --timeout 30s',
   );
 
