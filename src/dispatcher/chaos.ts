@@ -15,7 +15,10 @@ import { RATE_WINDOW_MS, REORDER_HOLD_MS, scaled } from './policy.js';
  *   (worker.ts). It never changes the delivery, never counts as a failure, and takes room in the
  *   rate window like any attempt.
  *
- * The queue asks `hold` before an attempt starts, `go` once it starts, `ended` once it ends.
+ * The queue asks `hold` before an attempt starts, `go` once it starts, `ended` once it ends; the
+ * worker asks `duplicate` as the attempt starts. Every draw is made the first time `hold` sees an
+ * attempt, in the order the queue claims them, so a seed replays the same decisions for the same
+ * deliveries whatever order their answers come back in.
  */
 export interface Chaos {
   readonly settings: ChaosSettings;
@@ -25,8 +28,8 @@ export interface Chaos {
   go(delivery: ChaosDelivery): string | undefined;
   /** An attempt of `deliveryId` ended at `at`: the earlier deliveries of its webhook held back for a later one, and when they may go. */
   ended(webhookId: string, deliveryId: string, at: number): Array<{ id: string; at: number }>;
-  /** After an attempt answered 2xx: send it once more? */
-  duplicate(): boolean;
+  /** As attempt `attempt_count + 1` starts (right after `go`): send it once more if it is answered 2xx? */
+  duplicate(delivery: ChaosDelivery): boolean;
 }
 
 export interface ChaosDelivery {
@@ -44,6 +47,8 @@ interface Hold {
   reorder: boolean;
   reorderUntil: number;
   overtakenBy: string | undefined;
+  /** Send it once more if it is answered 2xx. */
+  duplicate: boolean;
 }
 
 /** A small seeded generator (mulberry32): uniform in [0, 1). */
@@ -71,6 +76,8 @@ export function createChaos(settings: ChaosSettings, timeScale: number): Chaos {
   /** A hold whose delivery never came back (cancelled, deleted) is forgotten after this. */
   const forgetMs = scaled(2 * RATE_WINDOW_MS, timeScale);
   const holds = new Map<string, Hold>(); // by delivery id, oldest first
+  /** The delivery `go` just let start with a duplicate drawn for it, until the worker asks. */
+  let startingDuplicate: string | undefined;
   const heldByWebhook = new Map<string, Set<string>>();
 
   const dueOf = (h: Hold): number =>
@@ -103,7 +110,8 @@ export function createChaos(settings: ChaosSettings, timeScale: number): Chaos {
         prune(at);
         const reorder = attempt === 1 && settings.reorder > 0 && draw.reorder() < settings.reorder;
         const delayMs = delaySpan > 0 || delayMin > 0 ? Math.round(delayMin + draw.delay() * delaySpan) : 0;
-        if (!reorder && delayMs < 1) return undefined;
+        const duplicate = settings.duplicate > 0 && draw.duplicate() < settings.duplicate;
+        if (!reorder && delayMs < 1 && !duplicate) return undefined;
         h = {
           webhookId: delivery.webhook_id,
           attempt,
@@ -112,6 +120,7 @@ export function createChaos(settings: ChaosSettings, timeScale: number): Chaos {
           reorder,
           reorderUntil: at + holdMs,
           overtakenBy: undefined,
+          duplicate,
         };
         holds.set(delivery.id, h);
         if (reorder) {
@@ -127,6 +136,7 @@ export function createChaos(settings: ChaosSettings, timeScale: number): Chaos {
       const h = holds.get(delivery.id);
       if (h === undefined || h.attempt !== delivery.attempt_count + 1) return undefined;
       forget(delivery.id, h);
+      startingDuplicate = h.duplicate ? delivery.id : undefined;
       const marks: string[] = [];
       if (h.reorder)
         marks.push(
@@ -135,7 +145,7 @@ export function createChaos(settings: ChaosSettings, timeScale: number): Chaos {
             : `reordered after ${h.overtakenBy}`,
         );
       if (h.delayMs >= 1) marks.push(`delayed ${formatDuration(h.delayMs)}`);
-      return marks.join(', ');
+      return marks.length > 0 ? marks.join(', ') : undefined;
     },
     ended(webhookId, deliveryId, at) {
       const set = heldByWebhook.get(webhookId);
@@ -151,6 +161,10 @@ export function createChaos(settings: ChaosSettings, timeScale: number): Chaos {
       if (set.size === 0) heldByWebhook.delete(webhookId);
       return released;
     },
-    duplicate: () => settings.duplicate > 0 && draw.duplicate() < settings.duplicate,
+    duplicate(delivery) {
+      const yes = startingDuplicate === delivery.id;
+      startingDuplicate = undefined;
+      return yes;
+    },
   };
 }

@@ -103,6 +103,8 @@ export function createWorker(options: WorkerOptions) {
    */
   async function attempt(delivery: ClaimedDelivery, lease: Lease, startedAt: number, mark?: string): Promise<void> {
     const ticket = streaks.start(delivery.webhook_id);
+    // Drawn when the queue first saw this attempt (chaos.ts), not when its answer came back.
+    const duplicateIfOk = chaos?.duplicate(delivery) ?? false;
     const number = delivery.attempt_count + 1;
     const headers = headersFor(delivery, number, startedAt);
     let result: SendResult;
@@ -128,7 +130,7 @@ export function createWorker(options: WorkerOptions) {
     }
     if (recorded.retryAt !== null) queue.dueAt(recorded.retryAt);
     report(recorded.info);
-    if (chaos !== undefined && attemptSucceeded(result) && chaos.duplicate()) await resend(delivery, number);
+    if (duplicateIfOk && attemptSucceeded(result)) await resend(delivery, number);
   }
 
   /** What every report of attempt `number` of `delivery` says, whatever came of it. */
@@ -181,11 +183,16 @@ export function createWorker(options: WorkerOptions) {
    * Chaos `duplicate` (issue 18): attempt `number`, answered 2xx, sent once more in the same slot,
    * as by a platform that lost the answer: the same ids and attempt number, a fresh timestamp and
    * signature. It takes room in the rate window (none: it is not sent), and is recorded as an
-   * attempt marked `duplicate` that changes neither the delivery nor the failure count.
+   * attempt marked `duplicate` that changes neither the delivery nor the failure count. Like any
+   * attempt it goes only to an active webhook, at its URL and with its secret as they are now:
+   * none after the webhook was deleted or disabled while the first copy was in flight.
    */
-  async function resend(delivery: ClaimedDelivery, number: number): Promise<void> {
+  async function resend(claimed: ClaimedDelivery, number: number): Promise<void> {
     const at = now();
-    if (stopping || rate.take(delivery.webhook_id, at) !== undefined) return; // stopping starts nothing new
+    if (stopping) return; // stopping starts nothing new
+    const webhook = store.webhooks.activeForUser(claimed.user_id).find((w) => w.id === claimed.webhook_id);
+    if (webhook === undefined || rate.take(claimed.webhook_id, at) !== undefined) return;
+    const delivery: ClaimedDelivery = { ...claimed, url: webhook.url, secret: webhook.secret };
     const headers = headersFor(delivery, number, at);
     let result: SendResult;
     try {

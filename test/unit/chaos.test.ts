@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { createChaos, seededRandom } from '../../src/dispatcher/chaos.js';
+import { createChaos, seededRandom, type Chaos, type ChaosDelivery } from '../../src/dispatcher/chaos.js';
 import { formatChaos, parseChaos, resolveChaos, type ChaosSettings } from '../../src/dispatcher/chaos-spec.js';
 import { CHAOS_MAX_DELAY_MS, REORDER_HOLD_MS } from '../../src/dispatcher/policy.js';
 
@@ -97,11 +97,50 @@ const delivery = (n: number, attempt = 1, webhook = 'wh_a') => ({
   attempt_count: attempt - 1,
 });
 
+/** Lets an attempt start as the queue does (hold, then go once due), and asks what the worker asks. */
+function startDuplicated(chaos: Chaos, d: ChaosDelivery): boolean {
+  const until = chaos.hold(d, 1_000);
+  if (until !== undefined) chaos.hold(d, until);
+  chaos.go(d);
+  return chaos.duplicate(d);
+}
+
 describe('the chaos engine, seeded', () => {
+  it('draws the duplicate when it first sees an attempt: the answers coming back in another order change nothing', () => {
+    const decide = (order: number[]) => {
+      const chaos = createChaos(settings({ duplicate: 0.5, seed: 9 }), 1);
+      for (let i = 0; i < 40; i++) chaos.hold(delivery(i), 1_000); // claimed in order
+      const decided = new Map<number, boolean>();
+      for (const i of order) {
+        chaos.go(delivery(i));
+        decided.set(i, chaos.duplicate(delivery(i)));
+      }
+      return [...decided].sort(([a], [b]) => a - b);
+    };
+    const inOrder = decide(Array.from({ length: 40 }, (_, i) => i));
+    expect(decide(Array.from({ length: 40 }, (_, i) => 39 - i))).toEqual(inOrder);
+    expect(inOrder.some(([, yes]) => yes)).toBe(true);
+    expect(inOrder.some(([, yes]) => !yes)).toBe(true);
+  });
+
+  it('answers duplicate() only for the attempt go() just let start', () => {
+    const chaos = createChaos(settings({ duplicate: 1 }), 1);
+    chaos.hold(delivery(1), 1_000);
+    chaos.go(delivery(1));
+    expect(chaos.duplicate(delivery(2))).toBe(false);
+    chaos.hold(delivery(3), 1_000);
+    chaos.go(delivery(3));
+    expect(chaos.duplicate(delivery(3))).toBe(true);
+    expect(chaos.duplicate(delivery(3))).toBe(false); // asked once per start
+  });
+
   it('makes the same decisions for the same seed and sequence of attempts, and others for another seed', () => {
     const run = (seed: number) => {
       const chaos = createChaos(settings({ duplicate: 0.3, reorder: 0.3, delayMinMs: 0, delayMaxMs: 2000, seed }), 1);
-      return Array.from({ length: 50 }, (_, i) => [chaos.hold(delivery(i), 1_000), chaos.duplicate()]);
+      return Array.from({ length: 50 }, (_, i) => [
+        chaos.hold(delivery(i), 1_000),
+        startDuplicated(chaos, delivery(i)),
+      ]);
     };
     expect(run(42)).toEqual(run(42));
     expect(run(42)).not.toEqual(run(43));
@@ -111,12 +150,12 @@ describe('the chaos engine, seeded', () => {
   it('duplicates about the share it is given, never at 0, always at 1', () => {
     const share = (p: number) => {
       const chaos = createChaos(settings({ duplicate: p }), 1);
-      return Array.from({ length: 4000 }, () => chaos.duplicate()).filter(Boolean).length / 4000;
+      return Array.from({ length: 4000 }, (_, i) => startDuplicated(chaos, delivery(i))).filter(Boolean).length / 4000;
     };
     expect(share(0.25)).toBeGreaterThan(0.2);
     expect(share(0.25)).toBeLessThan(0.3);
     const never = createChaos(settings({ reorder: 1 }), 1);
-    expect(Array.from({ length: 100 }, () => never.duplicate())).not.toContain(true);
+    expect(Array.from({ length: 100 }, (_, i) => startDuplicated(never, delivery(i)))).not.toContain(true);
     expect(share(1)).toBe(1);
   });
 

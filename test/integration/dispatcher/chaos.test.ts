@@ -175,6 +175,81 @@ describe('chaos delivery (issue 18)', () => {
     }
   });
 
+  it('sends no duplicate to a webhook deleted or disabled while the first copy was in flight', async () => {
+    const h = await startHarness({ timeScale: 0.05, chaos: 'duplicate=1' });
+    for (const change of ['delete', 'disable'] as const) {
+      let release: () => void = () => undefined;
+      const answered = new Promise<void>((resolve) => (release = resolve));
+      const receiver = await h.receiver(async () => {
+        await answered; // the first copy is in flight until the webhook has changed
+        return { status: 200 };
+      });
+      const webhook = await h.createWebhook(receiver.url, ['trade.completed']);
+      const id = webhook.id as string;
+      expect((await h.emit('trade.completed')).status).toBe(202);
+      while (receiver.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      const res =
+        change === 'delete'
+          ? await h.api('DELETE', `/api/webhooks/${id}`)
+          : await h.api('PATCH', `/api/webhooks/${id}`, { isActive: false });
+      expect(res.status, change).toBeLessThan(300);
+      release();
+      await h.waitForAttempts((all) => of(all, id).some((a) => a.chaos !== 'duplicate' && a.outcome === 'succeeded'));
+      // A duplicate would start right after the answer; give it that chance (and a scaled attempt's worth more).
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(receiver.requests, change).toHaveLength(1);
+      expect(duplicates(of(h.attempts, id)), change).toEqual([]);
+    }
+  });
+
+  it("sends a duplicate to the webhook's URL and secret as they are now", async () => {
+    const h = await startHarness({ timeScale: 0.05, chaos: 'duplicate=1' });
+    let release: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    const before = await h.receiver(async () => {
+      await answered;
+      return { status: 200 };
+    });
+    const after = await h.receiver({ status: 200 });
+    const webhook = await h.createWebhook(before.url, ['trade.completed']);
+    const id = webhook.id as string;
+    expect((await h.emit('trade.completed')).status).toBe(202);
+    while (before.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await h.api('PATCH', `/api/webhooks/${id}`, { url: after.url })).status).toBe(200);
+    const rotated = await h.api('POST', `/api/webhooks/${id}/rotate-secret`);
+    expect(rotated.status).toBeLessThan(300);
+    release();
+    await h.waitForAttempts((all) => duplicates(of(all, id)).length === 1);
+    expect(before.requests).toHaveLength(1);
+    expect(after.requests).toHaveLength(1);
+    const duplicate = after.requests[0]!;
+    const secret = (rotated.body as { secret: string }).secret;
+    expect(verify({ payload: duplicate.body, headers: duplicate.headers, secret }).ok).toBe(true);
+  });
+
+  it('replays the same duplicates from the same seed, events sent one at a time', async () => {
+    const EVENTS = 15;
+    const run = async () => {
+      const h = await startHarness({
+        timeScale: 0.1,
+        chaos: { duplicate: 0.3, reorder: 0.3, delay: '0-2s', seed: 7 },
+      });
+      const book = await ledger(h, { idempotent: true });
+      const webhookId = await hook(h, book);
+      const events = await emitSerially(h, EVENTS);
+      await h.waitForAttempts(
+        (all) => originals(of(all, webhookId)).filter((a) => a.outcome === 'succeeded').length === EVENTS,
+      );
+      await h.dispatcher.close(); // a duplicate in flight finishes first
+      const duplicated = new Set(duplicates(of(h.attempts, webhookId)).map((a) => a.eventId));
+      return events.flatMap((id, i) => (duplicated.has(id) ? [i] : []));
+    };
+    const first = await run();
+    expect(first.length).toBeGreaterThan(0);
+    expect(await run()).toEqual(first);
+    expect(await run()).toEqual(first);
+  });
+
   it('sends a duplicate only when the rate window has room: never more attempts than the limit in any window', async () => {
     const LIMIT = 4;
     const WINDOW_MS = 60_000 * 0.01;
