@@ -125,8 +125,16 @@ export function renderWebhook(
   return lines.join('\n');
 }
 
+/**
+ * The attempt that says how the delivery went: its last one that is not a chaos duplicate (a
+ * duplicate, answered or refused, never changes its delivery; docs/chaos.md).
+ */
 export function lastAttempt(delivery: Delivery): Attempt | undefined {
-  return delivery.attempts[delivery.attempts.length - 1];
+  for (let i = delivery.attempts.length - 1; i >= 0; i--) {
+    const attempt = delivery.attempts[i] as Attempt;
+    if (attempt.chaos !== 'duplicate') return attempt;
+  }
+  return undefined;
 }
 
 /** "succeeded 200 · 3m ago", "failed 500 · 10s ago", "pending". */

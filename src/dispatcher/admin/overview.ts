@@ -112,7 +112,8 @@ export function buildOverview(
     webhooks,
     recentDeliveries: deliveries.map((d): OverviewDelivery => {
       const all = attempts.get(d.id) ?? [];
-      const last = all.at(-1);
+      // A chaos duplicate never changes its delivery: the last result shown is the last other attempt's.
+      const last = all.findLast((a) => a.chaos !== 'duplicate');
       const marks = [...new Set(all.map((a) => a.chaos).filter((mark): mark is string => Boolean(mark)))];
       const delivery: OverviewDelivery = {
         id: d.id,

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/core/api-types.js';
 import { verify } from '../../../src/core/signature.js';
+import { lastAttempt } from '../../../src/cli/webhook-view.js';
 import type { AttemptInfo } from '../../../src/dispatcher/index.js';
 import type { Receiver } from '../../helpers/receiver.js';
 import { startHarness, type Harness } from './setup.js';
@@ -165,6 +166,12 @@ describe('chaos delivery (issue 18)', () => {
         [500, 'duplicate'],
       ]);
     }
+    // Shown as the delivery went: the monitoring page's last result is the 200, not the refused duplicate.
+    const page = await fetch(`${h.dispatcher.url}/admin/api/overview?token=${h.dispatcher.adminToken}`);
+    const overview = (await page.json()) as { recentDeliveries: Array<{ lastStatusCode: number; attempts: number }> };
+    expect(overview.recentDeliveries).toHaveLength(12);
+    for (const row of overview.recentDeliveries) expect(row).toMatchObject({ lastStatusCode: 200, attempts: 2 });
+    expect(lastAttempt((list.body.data as Delivery[])[0]!)).toMatchObject({ statusCode: 200 });
     await h.dispatcher.close();
     // The last thing this webhook saw was a refused duplicate: counted, it would have left a failure.
     const db = new Database(h.dbPath, { readonly: true });
