@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
+import { MAX_TIMER_MS } from '../core/limits.js';
 import { CHAOS_MAX_DELAY_MS } from './policy.js';
 
 /**
@@ -81,14 +82,7 @@ export function resolveChaos(input: string | ChaosOptions): ChaosSettings {
       throw new UsageError(`chaos ${name} must be a probability from 0 to 1, got ${String(value)}.`);
     return value;
   };
-  const { minMs = 0, maxMs = 0 } =
-    typeof options.delay === 'string' ? parseDelay(options.delay) : (options.delay ?? {});
-  const bound = (ms: unknown): boolean => typeof ms === 'number' && (ms === 0 || ms >= 1); // the parser's rule
-  if (!bound(minMs) || !bound(maxMs) || !(minMs <= maxMs))
-    throw new UsageError(
-      `chaos delay must run from minMs to maxMs, 0 ≤ minMs ≤ maxMs, each 0 or at least 1 ms, got ${String(minMs)} to ${String(maxMs)}.`,
-    );
-  checkDelayMax(maxMs);
+  const { minMs, maxMs } = delayOption(options.delay);
   const chosen = options.seed ?? randomInt(0, MAX_SEED);
   if (!Number.isInteger(chosen) || chosen < 0 || chosen > MAX_SEED)
     throw new UsageError(`The chaos seed must be a whole number from 0 to ${MAX_SEED}, got ${String(chosen)}.`);
@@ -109,14 +103,20 @@ export function resolveChaos(input: string | ChaosOptions): ChaosSettings {
 /** The spec that replays `settings`, seed included: `duplicate=0.1,reorder=0.2,delay=0-2s,seed=42`. */
 export function formatChaos(settings: ChaosSettings): string {
   const parts: string[] = [];
-  if (settings.duplicate > 0) parts.push(`duplicate=${settings.duplicate}`);
-  if (settings.reorder > 0) parts.push(`reorder=${settings.reorder}`);
+  if (settings.duplicate > 0) parts.push(`duplicate=${decimal(settings.duplicate)}`);
+  if (settings.reorder > 0) parts.push(`reorder=${decimal(settings.reorder)}`);
   if (settings.delayMaxMs > 0) {
     const min = settings.delayMinMs === 0 ? '0' : exactDuration(settings.delayMinMs);
     parts.push(`delay=${min}-${exactDuration(settings.delayMaxMs)}`);
   }
   parts.push(`seed=${settings.seed}`);
   return parts.join(',');
+}
+
+/** A probability as the spec reads it: `0.0000001`, never `1e-7`. */
+function decimal(p: number): string {
+  const text = String(p);
+  return text.includes('e') ? p.toFixed(20).replace(/0+$/, '') : text;
 }
 
 /** The one duration format when it reads back exactly, else milliseconds (1234 → `1234ms`, not `1.2s`). */
@@ -151,15 +151,43 @@ function delayBound(text: string): number {
   if (/^0+(?:\.0+)?(?:ms|s|m|h)?$/.test(text)) return 0;
   try {
     return parseDuration(text);
-  } catch (error) {
-    throw new UsageError(`delay= ${error instanceof Error ? error.message : String(error)}`);
+  } catch {
+    throw new UsageError(
+      `delay= takes durations from 1ms to ${formatDuration(CHAOS_MAX_DELAY_MS)}, such as 0-2s or 500ms-1s, got ${JSON.stringify(text)}.`,
+    );
   }
+}
+
+/** A value a caller passed, for a message: `2000`, `true`, `null`, `[0,2000]`. */
+function shown(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+    ? String(value)
+    : (JSON.stringify(value) ?? typeof value);
+}
+
+/** `delay` of ChaosOptions: a spec string, or exactly `{ minMs, maxMs }` in milliseconds. */
+function delayOption(delay: unknown): { minMs: number; maxMs: number } {
+  if (delay === undefined) return { minMs: 0, maxMs: 0 };
+  if (typeof delay === 'string') return parseDelay(delay);
+  const shape = `chaos delay must be a spec such as '0-2s' or { minMs, maxMs } in milliseconds`;
+  if (typeof delay !== 'object' || delay === null || Array.isArray(delay))
+    throw new UsageError(`${shape}, got ${shown(delay)}.`);
+  const extra = Object.keys(delay).filter((key) => key !== 'minMs' && key !== 'maxMs');
+  if (extra.length > 0) throw new UsageError(`${shape}; it has no ${JSON.stringify(extra[0])}.`);
+  const { minMs = 0, maxMs } = delay as { minMs?: unknown; maxMs?: unknown };
+  const bound = (ms: unknown): ms is number => typeof ms === 'number' && Number.isFinite(ms) && (ms === 0 || ms >= 1);
+  if (!bound(minMs) || !bound(maxMs) || !(minMs <= maxMs))
+    throw new UsageError(
+      `${shape}, 0 ≤ minMs ≤ maxMs, each 0 or at least 1 ms, got ${String(minMs)} to ${String(maxMs)}.`,
+    );
+  checkDelayMax(maxMs);
+  return { minMs, maxMs };
 }
 
 function checkDelayMax(maxMs: number): void {
   if (maxMs > CHAOS_MAX_DELAY_MS)
     throw new UsageError(
-      `A chaos delay of ${exactDuration(maxMs)} is longer than the ${formatDuration(CHAOS_MAX_DELAY_MS)} attempt timeout: a platform that slow would have given up on the attempt and retried it. Give delay= at most ${formatDuration(CHAOS_MAX_DELAY_MS)}.`,
+      `A chaos delay of ${maxMs <= MAX_TIMER_MS ? exactDuration(maxMs) : `${maxMs}ms`} is longer than the ${formatDuration(CHAOS_MAX_DELAY_MS)} attempt timeout: a platform that slow would have given up on the attempt and retried it. Give delay= at most ${formatDuration(CHAOS_MAX_DELAY_MS)}.`,
     );
 }
 

@@ -29,7 +29,7 @@ describe('the chaos spec', () => {
     ['reorder=often', /probability/],
     ['reorder', /reorder= needs a value/],
     ['duplicate=0.1,duplicate=0.2', /twice/],
-    ['delay=0-2x', /delay= expected a duration such as 30s/],
+    ['delay=0-2x', /delay= takes durations from 1ms to 10s, such as 0-2s or 500ms-1s, got "2x"/],
     ['delay=1-2-3s', /MIN-MAX or MAX/],
     ['delay=-2s', /MIN-MAX or MAX/],
     ['delay=3s-1s', /MIN above MAX/],
@@ -56,7 +56,14 @@ describe('the chaos spec', () => {
     [{ delay: { minMs: 5, maxMs: 1 } }, /0 ≤ minMs ≤ maxMs/],
     [{ delay: { minMs: 0, maxMs: 0.5 } }, /each 0 or at least 1 ms/],
     [{ delay: { minMs: 0, maxMs: 60_000 } }, /longer than the 10s attempt timeout/],
-    [{ delay: '0-2x' }, /delay= expected a duration/],
+    [{ delay: '0-2x' }, /delay= takes durations from 1ms to 10s/],
+    [{ delay: '600h' }, /delay= takes durations from 1ms to 10s, such as 0-2s or 500ms-1s, got "600h"/],
+    [{ duplicate: 0.1, delay: 2000 }, /chaos delay must be a spec such as '0-2s' or \{ minMs, maxMs \}.*got 2000/],
+    [{ duplicate: 0.1, delay: true }, /chaos delay must be a spec.*got true/],
+    [{ duplicate: 0.1, delay: null }, /chaos delay must be a spec.*got null/],
+    [{ duplicate: 0.1, delay: { min: 0, max: 2000 } }, /it has no "min"/],
+    [{ delay: { maxMs: Number.POSITIVE_INFINITY } }, /each 0 or at least 1 ms, got 0 to Infinity/],
+    [{ delay: { maxMs: 3e9 } }, /A chaos delay of 3000000000ms is longer than the 10s attempt timeout/],
     [{ dupicate: 0.1 }, /Unknown chaos option "dupicate"\. Did you mean "duplicate"\?/],
     [{ duplicate: 0.1, seed: 1.5 }, /seed must be a whole number/],
     [{ duplicate: 0, reorder: 0 }, /asks for nothing/],
@@ -74,6 +81,7 @@ describe('the chaos spec', () => {
       { duplicate: 0, reorder: 1, delayMinMs: 0, delayMaxMs: 0, seed: 0 },
       { duplicate: 0.05, reorder: 0, delayMinMs: 1234, delayMaxMs: 1500, seed: 4294967295 },
       { duplicate: 0, reorder: 0, delayMinMs: 1.5, delayMaxMs: 2.25, seed: 7 },
+      { duplicate: 1e-7, reorder: 2.5e-8, delayMinMs: 0, delayMaxMs: 0, seed: 3 },
     ] satisfies ChaosSettings[]) {
       expect(resolveChaos(formatChaos(settings))).toEqual(settings);
     }
