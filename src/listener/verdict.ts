@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { jsonStartError } from '../core/json-start.js';
 import { clip, printable } from '../core/printable.js';
 import { createVerifier, HEADER, type Verifier } from '../core/signature.js';
 import type { Verdict, VerdictReason } from './types.js';
@@ -89,6 +90,7 @@ function quote(text: string): string {
 }
 
 function parseJson(body: Buffer): unknown {
+  if (jsonStartError(body) !== undefined) return undefined; // not JSON, and not decoded to find out
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { formatBytes } from '../../core/bytes.js';
+import { jsonStartError } from '../../core/json-start.js';
 import { HttpError, validationFailed } from './errors.js';
 import { findInexactNumber } from './json-numbers.js';
 
@@ -31,6 +32,16 @@ export function parseJson(req: IncomingMessage, body: Buffer): unknown {
       415,
       'unsupported_media_type',
       `The body must be JSON sent with Content-Type: application/json (got ${type ? JSON.stringify(type) : 'no Content-Type'}).`,
+    );
+  }
+  const start = jsonStartError(body);
+  if (start !== undefined) {
+    const what =
+      start.char === '' ? 'nothing but whitespace' : `${JSON.stringify(start.char)} at position ${start.position}`;
+    throw new HttpError(
+      400,
+      'invalid_json',
+      `The request body is not valid JSON (it holds ${what}, where a JSON value must start).`,
     );
   }
   let text: string;
