@@ -1,6 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { seededRandom } from '../../src/dispatcher/chaos.js';
 import { createWaiters } from './waiters.js';
+
+// The dispatcher's own seeded generator (mulberry32), re-exported for the tests that draw with it.
+export { seededRandom };
 
 /** What the receiver can do to a request instead of answering 200 at once. */
 export const FAULT_KINDS = ['error500', 'timeout', 'reset', 'slowBody', 'redirect'] as const;
@@ -87,18 +91,6 @@ function hash(text: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** mulberry32: a small seeded generator, good enough to spread faults evenly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The action the seed draws for `key`: a pure function, so a test can predict it before sending. */

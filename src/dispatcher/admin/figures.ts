@@ -1,5 +1,6 @@
 import type { WebhookStats } from '../../core/api-types.js';
-import { iso, type AttemptRow, type Store } from '../store/index.js';
+import type { AttemptRow, Store } from '../store/index.js';
+import { webhookStats } from '../store/stats.js';
 
 /** How many failed attempts the error log keeps, of all webhooks and of each. */
 export const ERROR_LIMIT = 50;
@@ -132,16 +133,10 @@ export function createFigures(store: Store, { chunk = CHUNK }: { chunk?: number 
     stats(webhookIds: readonly string[]): WebhookStats {
       const parts = webhookIds.map((id) => tallies.get(id)).filter((t): t is Tally => t !== undefined);
       const merged = parts.length === 1 ? (parts[0] as Tally) : mergeTallies(parts);
-      const finished = merged.succeeded + merged.failed;
-      return {
-        deliveries: merged.deliveries,
-        succeeded: merged.succeeded,
-        failed: merged.failed,
-        successRate: finished === 0 ? null : merged.succeeded / finished,
-        avgResponseMs: merged.attempts === 0 ? null : Math.round(merged.totalMs / merged.attempts),
-        p95ResponseMs: merged.attempts === 0 ? null : nearestRank(merged, 0.95),
-        lastDeliveryAt: merged.lastAt === null ? null : iso(merged.lastAt),
-      };
+      const avgMs = merged.attempts === 0 ? null : merged.totalMs / merged.attempts;
+      return webhookStats(merged, { attempts: merged.attempts, avgMs, lastAt: merged.lastAt }, (offset) =>
+        nthSmallest(merged, offset),
+      );
     },
     /** The latest failed attempts, newest first: of one webhook, or of all (deleted ones included). */
     failures(webhookId: string | null): Failure[] {
@@ -167,9 +162,9 @@ function mergeTallies(parts: readonly Tally[]): Tally {
   return merged;
 }
 
-/** The smallest duration with at least `share` of the attempts at or below it. */
-function nearestRank(t: Tally, share: number): number {
-  const rank = Math.ceil(t.attempts * share);
+/** The `offset`-th smallest attempt duration (from 0), from the tally's counts per duration. */
+function nthSmallest(t: Tally, offset: number): number {
+  const rank = offset + 1;
   let seen = 0;
   for (const ms of t.sortedDurations()) {
     seen += t.durations.get(ms) as number;

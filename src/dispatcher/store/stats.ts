@@ -35,19 +35,8 @@ export function statsQueries(db: Db) {
     )
     .pluck();
 
-  const summarize = (c: Counts, t: Timing, nth: (offset: number) => number): WebhookStats => {
-    const finished = c.succeeded + c.failed;
-    return {
-      deliveries: c.deliveries,
-      succeeded: c.succeeded,
-      failed: c.failed,
-      successRate: finished === 0 ? null : c.succeeded / finished,
-      avgResponseMs: t.avg === null ? null : Math.round(t.avg),
-      // Nearest rank: the smallest duration with at least 95 % of attempts at or below it.
-      p95ResponseMs: t.n === 0 ? null : nth(Math.ceil(t.n * 0.95) - 1),
-      lastDeliveryAt: t.last === null ? null : iso(t.last),
-    };
-  };
+  const summarize = (c: Counts, t: Timing, nth: (offset: number) => number): WebhookStats =>
+    webhookStats(c, { attempts: t.n, avgMs: t.avg, lastAt: t.last }, nth);
 
   return {
     /** The same figures over every webhook (not deleted) of every user: the monitoring page's summary. */
@@ -60,6 +49,29 @@ export function statsQueries(db: Db) {
         (offset) => nth.get(webhookId, offset) as number,
       );
     },
+  };
+}
+
+/**
+ * SPEC §3 `stats` from what was counted, the one place its rules live (the API's SQL and the
+ * monitoring page's running tallies both end here): the success rate over finished deliveries;
+ * the average and the p95 over every attempt, p95 by nearest rank (the smallest duration with at
+ * least 95 % of attempts at or below it). `nth(k)` is the k-th smallest duration, from 0.
+ */
+export function webhookStats(
+  c: Counts,
+  t: { attempts: number; avgMs: number | null; lastAt: number | null },
+  nth: (offset: number) => number,
+): WebhookStats {
+  const finished = c.succeeded + c.failed;
+  return {
+    deliveries: c.deliveries,
+    succeeded: c.succeeded,
+    failed: c.failed,
+    successRate: finished === 0 ? null : c.succeeded / finished,
+    avgResponseMs: t.avgMs === null ? null : Math.round(t.avgMs),
+    p95ResponseMs: t.attempts === 0 ? null : nth(Math.ceil(t.attempts * 0.95) - 1),
+    lastDeliveryAt: t.lastAt === null ? null : iso(t.lastAt),
   };
 }
 
