@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startListen } from '../e2e/listen/spawn.js';
 import { startDispatcher } from '../helpers/dispatcher.js';
+import { heapProbe } from '../helpers/heap.js';
 import { countStatuses, flood, peakRssDuring } from './flood.js';
 
 // Issue 16, "memory": connections that each send a body just under the 1 MiB cap. Before, every
@@ -12,15 +13,37 @@ const RSS_LIMIT = 250 * 1000 * 1000;
 const BODY = MIB - 1;
 
 describe('memory under a flood of large bodies', () => {
-  it('dispatcher: 800 unauthenticated 1 MiB bodies are refused without being held, and a flood with a key meets the budget', async () => {
+  it('dispatcher: 800 unauthenticated 1 MiB bodies are refused without being held', async () => {
     const dispatcher = await startDispatcher();
     try {
       const port = Number(new URL(dispatcher.url).port);
-      const pid = dispatcher.process.pid as number;
-      const anonymous = await peakRssDuring(pid, () =>
+      const { result, base, peak } = await peakRssDuring(dispatcher.process.pid as number, () =>
         flood(port, { connections: 800, bodyBytes: BODY, path: '/api/events' }),
       );
-      const withKey = await peakRssDuring(pid, () =>
+      const counts = countStatuses(result);
+      console.log(
+        `[memory] dispatcher: 800 × ${BODY} bytes without a key → ${JSON.stringify(counts)}, RSS ${mb(base)} → peak ${mb(peak)} MB`,
+      );
+      // 401 (or cut off by the request timeout on a loaded machine), never held.
+      expect(result.every((a) => a.status === 401 || a.status === 408 || a.status === null)).toBe(true);
+      expect(counts['401']).toBeGreaterThan(400);
+      expect(peak).toBeLessThan(RSS_LIMIT);
+      expect((await fetch(`${dispatcher.url}/healthz`)).status).toBe(200);
+    } finally {
+      await dispatcher.stop();
+    }
+  }, 120_000);
+
+  // A process of its own: after the flood above, garbage V8 has not yet collected (Node 24 keeps
+  // more of it) would count against this one's peak.
+  it('dispatcher: 400 1 MiB bodies with a key are held up to the budget, the rest turned away with 503, and none kept', async () => {
+    const probe = heapProbe();
+    const dispatcher = await startDispatcher({ env: probe.env });
+    try {
+      const port = Number(new URL(dispatcher.url).port);
+      const pid = dispatcher.process.pid as number;
+      const heldBefore = await probe.retained(pid);
+      const { result, base, peak } = await peakRssDuring(pid, () =>
         flood(port, {
           connections: 400,
           bodyBytes: BODY,
@@ -28,23 +51,20 @@ describe('memory under a flood of large bodies', () => {
           headers: [`Authorization: Bearer ${dispatcher.apiKey}`],
         }),
       );
-      const anonymousCounts = countStatuses(anonymous.result);
-      const keyCounts = countStatuses(withKey.result);
+      const heldAfter = await probe.retained(pid);
+      const counts = countStatuses(result);
       console.log(
-        `[memory] dispatcher: 800 × ${BODY} bytes without a key → ${JSON.stringify(anonymousCounts)}, RSS ${mb(anonymous.base)} → peak ${mb(anonymous.peak)} MB; ` +
-          `400 with a key → ${JSON.stringify(keyCounts)}, peak ${mb(withKey.peak)} MB`,
+        `[memory] dispatcher: 400 × ${BODY} bytes with a key → ${JSON.stringify(counts)}, RSS ${mb(base)} → peak ${mb(peak)} MB; ` +
+          `held after a collection ${mb(heldBefore)} → ${mb(heldAfter)} MB`,
       );
-      // Without a key: 401 (or cut off by the request timeout on a loaded machine), never held.
-      expect(anonymous.result.every((a) => a.status === 401 || a.status === 408 || a.status === null)).toBe(true);
-      expect(anonymousCounts['401']).toBeGreaterThan(400);
-      expect(anonymous.peak).toBeLessThan(RSS_LIMIT);
-      // With a key the bodies are read, up to the budget; past it 503 with Retry-After.
-      expect(withKey.result.every((a) => [400, 503, 408, null].includes(a.status))).toBe(true);
-      expect(keyCounts['400']).toBeGreaterThan(0);
-      expect(keyCounts['503']).toBeGreaterThan(0);
-      expect(withKey.result.filter((a) => a.status === 503).every((a) => a.retryAfter === '1')).toBe(true);
-      expect(withKey.peak).toBeLessThan(RSS_LIMIT);
-      // Still serving.
+      // The bodies are read up to the budget (and refused: they are not JSON); past it 503 with Retry-After.
+      expect(result.every((a) => [400, 503, 408, null].includes(a.status))).toBe(true);
+      expect(counts['400']).toBeGreaterThan(0);
+      expect(counts['503']).toBeGreaterThan(0);
+      expect(result.filter((a) => a.status === 503).every((a) => a.retryAfter === '1')).toBe(true);
+      expect(peak).toBeLessThan(RSS_LIMIT);
+      // Nothing of them is kept once they are answered: one body would be 1 MiB.
+      expect(heldAfter - heldBefore).toBeLessThan(MIB);
       expect((await fetch(`${dispatcher.url}/healthz`)).status).toBe(200);
     } finally {
       await dispatcher.stop();
